@@ -1,0 +1,91 @@
+# relaygate: POP-before-SMTP relay control for qmail-style mail servers.
+#
+#   make             build the programs into build/
+#   make check       unit tests (plain and under ASan+UBSan) and program tests
+#   make bench       the figures: check cost against exec, expiry cost
+#   make install     PREFIX=/usr/local DESTDIR=
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+
+CC       ?= cc
+OPT      ?= -O2
+CFLAGS   ?= $(OPT)
+WARN      = -Wall -Wextra -Werror
+STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CPPFLAGS += -Isrc
+LDLIBS_DB = -ldb
+SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
+
+B ?= build
+
+CORE   = err addr config grant relay chain
+STORES = lock pagelog grantdb
+PROGS  = relaygate-allow relaygate-check
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain
+MAN8   = relaygate-allow.8 relaygate-check.8
+MAN5   = relaygate-grants.5 relaygate.conf.5
+
+LIBOBJ = $(CORE:%=$(B)/core/%.o) $(STORES:%=$(B)/stores/%.o)
+BINS   = $(PROGS:%=$(B)/%)
+
+all: $(BINS) $(B)/stress
+
+$(B)/core/%.o: src/core/%.c src/core/*.h src/stores/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(B)/stores/%.o: src/stores/%.c src/core/*.h src/stores/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(B)/librelaygate.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(B)/%: src/%.c $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
+
+# Test drivers: not installed.
+$(B)/stress: tests/stress.c $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+
+$(B)/bench: tests/bench.c $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+
+$(B)/unit/%: tests/unit/%.c tests/unit/helpers.h $(B)/librelaygate.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) -lcmocka
+
+units: $(UNITS:%=$(B)/unit/%)
+
+# The same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) B=build/asan OPT="-O1 $(SAN)" units
+
+PROVE = CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' --timer
+
+check: all units asan
+	$(PROVE) $(UNITS:%=$(B)/unit/%) $(UNITS:%=build/asan/unit/%)
+	RELAYGATE_BUILD=$(CURDIR)/$(B) prove --timer tests/*.t
+	$(MAKE) lint-man
+
+lint-man:
+	mandoc -Tlint -W warning man/*.[58]
+
+bench: all $(B)/bench
+	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MAN8:%=man/%) $(DESTDIR)$(MANDIR)/man8
+	install -m 644 $(MAN5:%=man/%) $(DESTDIR)$(MANDIR)/man5
+
+clean:
+	rm -rf build
+
+.PHONY: all units asan check lint-man bench install clean
+.SECONDARY:

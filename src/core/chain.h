@@ -1,0 +1,34 @@
+/*
+ * chain: what relaygate-allow and relaygate-check decide before they exec
+ * the rest of their chain.  Both read only their environment; neither may
+ * stop a login or a mail: every failure becomes a log line, never an exit.
+ */
+#ifndef RG_CHAIN_H
+#define RG_CHAIN_H
+
+#include <stdint.h>
+
+#include "core/grant.h"
+
+struct chain_result {
+	int set_relayclient;		/* check: export RELAYCLIENT=relayclient */
+	char relayclient[GRANT_TEXT_MAX];
+	char log[768];			/* one line for stderr, or "" */
+};
+
+/*
+ * The client address of this connection: $TCPREMOTEIP (ucspi-tcp), or $IP
+ * (a Dovecot post-login script).  NULL when neither is set.
+ */
+const char *chain_client(void);
+
+/*
+ * relaygate-allow: record the client for the configured lifetime, with $USER
+ * and proto (NULL: from $SERVICE, else from $TCPLOCALPORT, else "unknown").
+ */
+void chain_allow(const char *proto, int64_t now, struct chain_result *r);
+
+/* relaygate-check: should RELAYCLIENT be set for the client, and to what? */
+void chain_check(int64_t now, struct chain_result *r);
+
+#endif

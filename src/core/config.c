@@ -1,0 +1,228 @@
+/* config: defaults, configuration file and environment; see config.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL };
+
+/* Every setting once: its file name, its environment names, where it goes. */
+static const struct setting {
+	const char *name;
+	const char *env;	/* RELAYGATE_ name */
+	const char *compat;	/* relay-ctrl name, or NULL */
+	enum type type;
+	size_t off;
+	size_t size;
+} settings[] = {
+	{ "dir", "RELAYGATE_DIR", NULL, T_PATH,
+	    offsetof(struct config, dir), sizeof ((struct config *)0)->dir },
+	{ "expiry", "RELAYGATE_EXPIRY", "RELAY_CTRL_EXPIRY", T_SECONDS,
+	    offsetof(struct config, expiry), 0 },
+	{ "relayclient", "RELAYGATE_RELAYCLIENT", "RELAY_CTRL_RELAYCLIENT", T_TEXT,
+	    offsetof(struct config, relayclient),
+	    sizeof ((struct config *)0)->relayclient },
+	{ "lock_timeout_ms", "RELAYGATE_LOCK_TIMEOUT_MS", NULL, T_MSEC,
+	    offsetof(struct config, lock_timeout_ms), 0 },
+	{ "sync", "RELAYGATE_SYNC", NULL, T_BOOL,
+	    offsetof(struct config, sync), 0 },
+	{ "spool", "RELAYGATE_SPOOL", "RELAY_CTRL_DIR", T_PATH,
+	    offsetof(struct config, spool), sizeof ((struct config *)0)->spool },
+};
+
+int
+config_env_trusted(void)
+{
+	return getuid() == geteuid() && getgid() == getegid();
+}
+
+int
+config_number(const char *what, const char *s, long min, long max,
+    const char *unit, long *out, struct err *e)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	if (s == NULL || !isdigit((unsigned char)*s)) {
+		err_set(e, ERR_PERM, 0, "%s: \"%s\" is not a whole number of %s",
+		    what, s == NULL ? "" : s, unit);
+		return -1;
+	}
+	v = strtol(s, &end, 10);
+	if (*end != '\0') {
+		err_set(e, ERR_PERM, 0, "%s: \"%s\" is not a whole number of %s",
+		    what, s, unit);
+		return -1;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		err_set(e, ERR_PERM, 0, "%s: %s is out of range (%ld to %ld)",
+		    what, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+assign(struct config *c, const struct setting *st, const char *value,
+    const char *where, struct err *e)
+{
+	char *dst = (char *)c + st->off;
+	long v;
+
+	switch (st->type) {
+	case T_PATH:
+	case T_TEXT:
+		if (strlen(value) >= st->size) {
+			err_set(e, ERR_PERM, 0, "%s: too long", where);
+			return -1;
+		}
+		if (st->type == T_PATH && value[0] != '/') {
+			err_set(e, ERR_PERM, 0, "%s: must be an absolute path", where);
+			return -1;
+		}
+		memcpy(dst, value, strlen(value) + 1);
+		return 0;
+	case T_SECONDS:
+	case T_MSEC:
+		if (st->type == T_SECONDS ?
+		    config_number(where, value, 1, CONFIG_EXPIRY_MAX, "seconds", &v, e) :
+		    config_number(where, value, 0, 600000L, "milliseconds", &v, e))
+			return -1;
+		*(long *)(void *)dst = v;
+		return 0;
+	case T_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+			*(int *)(void *)dst = 1;
+		else if (strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+			*(int *)(void *)dst = 0;
+		else {
+			err_set(e, ERR_PERM, 0, "%s: must be yes or no", where);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static const struct setting *
+find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+/* One "name = value" per line; '#' starts a comment line. */
+static int
+read_file(struct config *c, const char *path, int must_exist, struct err *e)
+{
+	FILE *f;
+	char line[1024], where[PATH_MAX + 32];
+	char *name, *value, *eq;
+	const struct setting *st;
+	int lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		err_set(e, ERR_TEMP, errno, "open %s", path);
+		return -1;
+	}
+	snprintf(c->file, sizeof c->file, "%s", path);
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			err_set(e, ERR_PERM, 0, "%s line %d: line too long", path, lineno);
+			rc = -1;
+			break;
+		}
+		name = trim(line);
+		if (*name == '\0' || *name == '#')
+			continue;
+		if ((eq = strchr(name, '=')) == NULL) {
+			err_set(e, ERR_PERM, 0, "%s line %d: expected name = value",
+			    path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		name = trim(name);
+		value = trim(eq + 1);
+		snprintf(where, sizeof where, "%s line %d: %s", path, lineno, name);
+		if ((st = find(name)) == NULL) {
+			err_set(e, ERR_PERM, 0, "%s line %d: unknown setting \"%s\"",
+			    path, lineno, name);
+			rc = -1;
+			break;
+		}
+		if ((rc = assign(c, st, value, where, e)) < 0)
+			break;
+	}
+	if (rc == 0 && ferror(f)) {
+		err_set(e, ERR_TEMP, errno, "read %s", path);
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+config_load(struct config *c, const char *path, int trust_env, struct err *e)
+{
+	const char *v;
+	size_t i;
+	int must_exist = 1;
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->dir, sizeof c->dir, "/var/lib/relaygate");
+	c->expiry = 900;
+	c->lock_timeout_ms = 5000;
+	c->sync = 1;
+	snprintf(c->spool, sizeof c->spool, "/var/spool/relay-ctrl/allow");
+
+	if (path == NULL && trust_env)
+		path = getenv("RELAYGATE_CONF");
+	if (path == NULL || *path == '\0') {
+		path = CONFIG_FILE;
+		must_exist = 0;
+	}
+	if (read_file(c, path, must_exist, e) < 0)
+		return -1;
+	if (!trust_env)
+		return 0;
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+		const struct setting *st = &settings[i];
+		const char *name = st->env;
+
+		v = getenv(name);
+		if (v == NULL && st->compat != NULL)
+			v = getenv(name = st->compat);
+		if (v != NULL && assign(c, st, v, name, e) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * grant: one client address allowed to relay, for a while or for good.
+ *
+ * The record the whole product is about.  A grant made by a login expires;
+ * a pin, set by an admin, does not, and may carry its own RELAYCLIENT.
+ */
+#ifndef RG_GRANT_H
+#define RG_GRANT_H
+
+#include <stdint.h>
+
+#include "core/addr.h"
+
+#define GRANT_USER_MAX 256
+#define GRANT_PROTO_MAX 16
+#define GRANT_TEXT_MAX 256
+
+struct grant {
+	char addr[ADDR_TEXT_MAX];	/* normal form (addr.h) */
+	int pinned;			/* set by an admin, never expires */
+	int64_t expires;		/* seconds since the epoch; 0 for a pin */
+	int64_t granted;		/* when it was made */
+	char user[GRANT_USER_MAX];	/* who logged in, or who pinned it */
+	char proto[GRANT_PROTO_MAX];	/* pop3, imap, manual, ... */
+	int has_relayclient;		/* pin with its own RELAYCLIENT */
+	char relayclient[GRANT_TEXT_MAX];
+	char note[GRANT_TEXT_MAX];	/* admin's note on a pin */
+};
+
+/* 1 when g lets its address relay at time now: pinned, or not yet expired. */
+int grant_live(const struct grant *g, int64_t now);
+
+#endif

@@ -1,0 +1,297 @@
+/* relay: record, check, pin, expire; see relay.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/relay.h"
+#include "stores/grantdb.h"
+
+/* Text that goes into a tab-separated listing and a log line must be one field. */
+static int
+field_ok(const char *what, const char *s, size_t max, struct err *e)
+{
+	const unsigned char *p;
+
+	if (strlen(s) >= max) {
+		err_set(e, ERR_PERM, 0, "%s is longer than %zu characters", what, max - 1);
+		return -1;
+	}
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			err_set(e, ERR_PERM, 0, "%s contains a control character", what);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+proto_ok(const char *s, struct err *e)
+{
+	const char *p;
+
+	if (*s == '\0' || strlen(s) >= GRANT_PROTO_MAX) {
+		err_set(e, ERR_PERM, 0, "protocol \"%s\": 1 to %d letters or digits",
+		    s, GRANT_PROTO_MAX - 1);
+		return -1;
+	}
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
+			err_set(e, ERR_PERM, 0,
+			    "protocol \"%s\": only a-z, 0-9 and '-' allowed", s);
+			return -1;
+		}
+	return 0;
+}
+
+static struct grantdb *
+open_store(const struct config *c, enum grantdb_mode mode, size_t cache, struct err *e)
+{
+	struct grantdb_opts o;
+
+	o.lock_timeout_ms = c->lock_timeout_ms;
+	o.sync = c->sync;
+	o.cache_bytes = cache;
+	return grantdb_open(c->dir, mode, &o, e);
+}
+
+/* Commit and close; the one way every change ends. */
+static int
+finish(struct grantdb *db, int outcome, struct err *e)
+{
+	if (outcome >= 0 && grantdb_commit(db, e) < 0)
+		outcome = -1;
+	grantdb_close(db);
+	return outcome;
+}
+
+int
+relay_allow(const struct config *c, const struct addr *a, const char *user,
+    const char *proto, long ttl, int64_t now, struct err *e)
+{
+	struct grantdb *db;
+	struct grant g;
+	int r;
+
+	if (ttl < 1 || ttl > RELAY_TTL_MAX) {
+		err_set(e, ERR_PERM, 0, "lifetime %ld is out of range (1 to %ld seconds)",
+		    ttl, (long)RELAY_TTL_MAX);
+		return -1;
+	}
+	if (field_ok("user name", user, GRANT_USER_MAX, e) < 0 || proto_ok(proto, e) < 0)
+		return -1;
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+		return -1;
+	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
+		return finish(db, -1, e);
+	if (r == 1 && g.pinned)
+		return finish(db, RELAY_UNCHANGED, e);
+	memset(&g, 0, sizeof g);
+	snprintf(g.addr, sizeof g.addr, "%s", a->text);
+	g.expires = now + ttl;
+	g.granted = now;
+	snprintf(g.user, sizeof g.user, "%s", user);
+	snprintf(g.proto, sizeof g.proto, "%s", proto);
+	if (grantdb_put(db, &g, e) < 0)
+		return finish(db, -1, e);
+	return finish(db, RELAY_DONE, e);
+}
+
+int
+relay_check(const struct config *c, const struct addr *a, int64_t now,
+    struct relay_decision *d, struct err *e)
+{
+	struct grantdb *db;
+	int64_t expires;
+	int pinned, r;
+
+	memset(d, 0, sizeof *d);
+	d->answer = RELAY_NO;
+	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+		return -1;
+	/* The cheap look-up first: only a pin needs its details. */
+	r = grantdb_lookup(db, a->text, &expires, &pinned, e);
+	if (r == 1 && pinned)
+		r = grantdb_get(db, a->text, &d->grant, e);
+	grantdb_close(db);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return 0;
+	if (!pinned) {
+		snprintf(d->grant.addr, sizeof d->grant.addr, "%s", a->text);
+		d->grant.expires = expires;
+	}
+	if (!grant_live(&d->grant, now))
+		return 0;
+	d->answer = pinned ? RELAY_PIN : RELAY_GRANT;
+	snprintf(d->relayclient, sizeof d->relayclient, "%s",
+	    pinned && d->grant.has_relayclient ? d->grant.relayclient : c->relayclient);
+	return 0;
+}
+
+int
+relay_pin(const struct config *c, const struct addr *a, const char *by,
+    const char *relayclient, const char *note, int64_t now, struct err *e)
+{
+	struct grantdb *db;
+	struct grant g, old;
+	int r;
+
+	memset(&g, 0, sizeof g);
+	if (field_ok("user name", by, GRANT_USER_MAX, e) < 0 ||
+	    field_ok("note", note, GRANT_TEXT_MAX, e) < 0 ||
+	    (relayclient != NULL &&
+	     field_ok("RELAYCLIENT value", relayclient, GRANT_TEXT_MAX, e) < 0))
+		return -1;
+	snprintf(g.addr, sizeof g.addr, "%s", a->text);
+	g.pinned = 1;
+	g.granted = now;
+	snprintf(g.user, sizeof g.user, "%s", by);
+	snprintf(g.proto, sizeof g.proto, "manual");
+	if (relayclient != NULL) {
+		g.has_relayclient = 1;
+		snprintf(g.relayclient, sizeof g.relayclient, "%s", relayclient);
+	}
+	snprintf(g.note, sizeof g.note, "%s", note);
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+		return -1;
+	if ((r = grantdb_get(db, a->text, &old, e)) < 0)
+		return finish(db, -1, e);
+	if (r == 1 && old.pinned && old.has_relayclient == g.has_relayclient &&
+	    strcmp(old.relayclient, g.relayclient) == 0 &&
+	    strcmp(old.note, g.note) == 0)
+		return finish(db, RELAY_UNCHANGED, e);	/* no write Postfix would pay for */
+	if (grantdb_put(db, &g, e) < 0)
+		return finish(db, -1, e);
+	return finish(db, RELAY_DONE, e);
+}
+
+/* Remove a when its pinned state is want_pinned. */
+static int
+remove_if(const struct config *c, const struct addr *a, int want_pinned, struct err *e)
+{
+	struct grantdb *db;
+	struct grant g;
+	int r;
+
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+		return -1;
+	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
+		return finish(db, -1, e);
+	if (r == 0 || (want_pinned && !g.pinned))
+		return finish(db, RELAY_UNCHANGED, e);
+	if (!want_pinned && g.pinned) {
+		err_set(e, ERR_PERM, 0, "%s is pinned; use unpin to remove a pin", a->text);
+		return finish(db, RELAY_REFUSED, e);
+	}
+	if (grantdb_del(db, a->text, e) < 0)
+		return finish(db, -1, e);
+	return finish(db, RELAY_DONE, e);
+}
+
+int
+relay_unpin(const struct config *c, const struct addr *a, struct err *e)
+{
+	return remove_if(c, a, 1, e);
+}
+
+int
+relay_revoke(const struct config *c, const struct addr *a, struct err *e)
+{
+	return remove_if(c, a, 0, e);
+}
+
+int
+relay_expire(const struct config *c, int64_t now, long *removed, struct err *e)
+{
+	struct grantdb *db;
+
+	*removed = 0;
+	/* A sweep may touch many pages: give libdb room to hold them. */
+	if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
+		return -1;
+	if (grantdb_expire(db, now, removed, e) < 0)
+		return finish(db, -1, e);
+	return finish(db, 0, e);
+}
+
+int
+relay_next_expiry(const struct config *c, int64_t *when, struct err *e)
+{
+	struct grantdb *db;
+	int r;
+
+	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+		return -1;
+	r = grantdb_next_expiry(db, when, e);
+	grantdb_close(db);
+	return r;
+}
+
+struct list_ctx {
+	int64_t now;
+	int all;
+	int (*fn)(const struct grant *, void *);
+	void *arg;
+};
+
+static int
+list_one(const struct grant *g, void *arg)
+{
+	struct list_ctx *l = arg;
+
+	if (!l->all && !grant_live(g, l->now))
+		return 0;
+	return l->fn(g, l->arg);
+}
+
+int
+relay_list(const struct config *c, int64_t now, int all,
+    int (*fn)(const struct grant *, void *), void *arg, struct err *e)
+{
+	struct list_ctx l = { now, all, fn, arg };
+	struct grantdb *db;
+	int r;
+
+	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+		return -1;
+	r = grantdb_each(db, list_one, &l, e);
+	grantdb_close(db);
+	return r;
+}
+
+struct count_ctx {
+	struct relay_stats *s;
+	int64_t now;
+};
+
+static int
+count_one(const struct grant *g, void *arg)
+{
+	struct relay_stats *s = ((struct count_ctx *)arg)->s;
+	int64_t now = ((struct count_ctx *)arg)->now;
+
+	if (g->pinned)
+		s->pinned++;
+	else if (grant_live(g, now))
+		s->live++;
+	else
+		s->expired++;
+	return 0;
+}
+
+int
+relay_stats(const struct config *c, int64_t now, struct relay_stats *s, struct err *e)
+{
+	struct grantdb *db;
+	struct count_ctx ctx = { s, now };
+	int r;
+
+	memset(s, 0, sizeof *s);
+	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+		return -1;
+	r = grantdb_each(db, count_one, &ctx, e);
+	if (r == 0)
+		r = grantdb_size(db, &s->bytes, e);
+	grantdb_close(db);
+	return r;
+}

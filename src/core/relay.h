@@ -1,0 +1,77 @@
+/*
+ * relay: the rules of POP-before-SMTP, written once for every face.
+ *
+ * Record a login's address for a while, pin an address for good, answer
+ * whether an address may relay now and with which RELAYCLIENT, and forget
+ * what has expired.  The chain programs, the batch commands, the expiry loop
+ * and the console all call these, and only these, to touch grants.
+ */
+#ifndef RG_RELAY_H
+#define RG_RELAY_H
+
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/grant.h"
+
+enum relay_answer {
+	RELAY_NO,		/* no grant, or only an expired one */
+	RELAY_GRANT,		/* a live grant from a login */
+	RELAY_PIN,		/* a pin */
+};
+
+struct relay_decision {
+	enum relay_answer answer;
+	char relayclient[GRANT_TEXT_MAX];	/* what RELAYCLIENT should be */
+	struct grant grant;	/* the grant behind a yes, or an expired one (expires != 0) */
+};
+
+/* What a change did; the functions below return one of these, or -1 and e. */
+enum relay_outcome {
+	RELAY_DONE,		/* the store now says what was asked */
+	RELAY_UNCHANGED,	/* nothing to do: pinned already, or absent */
+	RELAY_REFUSED,		/* not done; e says why */
+};
+
+/* Longest lifetime of one grant, in seconds: a year (as config.h). */
+#define RELAY_TTL_MAX CONFIG_EXPIRY_MAX
+
+/* Record a login from a for ttl seconds; a pin is left as it is. */
+int relay_allow(const struct config *c, const struct addr *a,
+    const char *user, const char *proto, long ttl, int64_t now, struct err *e);
+
+/* May a relay now?  0 and *d, or -1 and e (the store could not be read). */
+int relay_check(const struct config *c, const struct addr *a, int64_t now,
+    struct relay_decision *d, struct err *e);
+
+/* Pin a for good, with its own RELAYCLIENT (NULL: the configured one) and a note. */
+int relay_pin(const struct config *c, const struct addr *a,
+    const char *by, const char *relayclient, const char *note, int64_t now, struct err *e);
+
+/* Remove a's pin (not a grant): DONE, UNCHANGED when not pinned. */
+int relay_unpin(const struct config *c, const struct addr *a, struct err *e);
+
+/* Remove a's grant (not a pin: REFUSED): DONE, UNCHANGED when absent. */
+int relay_revoke(const struct config *c, const struct addr *a, struct err *e);
+
+/* Forget every grant expired at now. 0 and *removed, or -1 and e. */
+int relay_expire(const struct config *c, int64_t now, long *removed, struct err *e);
+
+/* The next moment a grant expires: 1 and *when, 0 none, -1 and e. */
+int relay_next_expiry(const struct config *c, int64_t *when, struct err *e);
+
+/* Every grant and pin, in address order; expired ones too when all. */
+int relay_list(const struct config *c, int64_t now, int all,
+    int (*fn)(const struct grant *, void *), void *arg, struct err *e);
+
+struct relay_stats {
+	long live, pinned, expired;
+	int64_t bytes;
+};
+
+int relay_stats(const struct config *c, int64_t now, struct relay_stats *s,
+    struct err *e);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * relaygate-check: in front of the SMTP server, let a client relay when it
+ * holds a live grant or a pin (RELAYCLIENT); then run the SMTP server.
+ *
+ *   tcpserver -x /etc/tcp.smtp.cdb 0 smtp relaygate-check qmail-smtpd
+ *
+ * It never stops mail: when the store cannot be read it logs and execs the
+ * server without RELAYCLIENT.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/chain.h"
+
+static void
+usage(void)
+{
+	fputs("usage: relaygate-check prog [arg ...]\n", stderr);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct chain_result r;
+
+	if (argc < 2 || argv[1][0] == '-')
+		usage();
+	chain_check((int64_t)time(NULL), &r);
+	if (r.log[0] != '\0')
+		fprintf(stderr, "relaygate-check: %s\n", r.log);
+	if (r.set_relayclient && setenv("RELAYCLIENT", r.relayclient, 1) < 0)
+		perror("relaygate-check: setenv RELAYCLIENT");
+	execvp(argv[1], argv + 1);
+	fprintf(stderr, "relaygate-check: exec %s: ", argv[1]);
+	perror(NULL);
+	return 111;
+}

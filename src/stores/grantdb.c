@@ -1,0 +1,845 @@
+/* grantdb: the Berkeley DB grants store; see grantdb.h for the format. */
+#include <db.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stores/grantdb.h"
+#include "stores/lock.h"
+#include "stores/pagelog.h"
+
+#define META_VERSION 1
+#define META_PINNED 1
+#define META_RELAYCLIENT 2
+#define META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX))
+#define VALUE_MAX 24		/* 20 digits, NUL, slack */
+#define IDX_KEY_MAX (1 + 8 + ADDR_TEXT_MAX)
+
+struct grantdb {
+	enum grantdb_mode mode;
+	struct grantdb_opts o;
+	int lockfd;
+	DB *grants;
+	DB *meta;		/* NULL until needed (reads) or absent */
+	int meta_tried;
+	int dirty;
+	time_t mtime;		/* grants.db's mtime when last seen */
+	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX];
+};
+
+/* libdb's own messages are caught here, never printed (STYLE 11). */
+static char dbmsg[256];
+
+static void
+catch_msg(const DB_ENV *env, const char *prefix, const char *msg)
+{
+	(void)env;
+	(void)prefix;
+	snprintf(dbmsg, sizeof dbmsg, "%s", msg);
+}
+
+static void
+dberr(struct err *e, int ret, const char *op, const char *path)
+{
+	if (ret > 0)
+		err_set(e, ERR_TEMP, ret, "%s %s", op, path);
+	else if (dbmsg[0] != '\0')
+		err_set(e, ERR_TEMP, 0, "%s %s: %s (%s)", op, path,
+		    db_strerror(ret), dbmsg);
+	else
+		err_set(e, ERR_TEMP, 0, "%s %s: %s", op, path, db_strerror(ret));
+	dbmsg[0] = '\0';
+}
+
+static int
+db_new(DB **dbp, size_t cache, const char *path, struct err *e)
+{
+	int ret;
+
+	if ((ret = db_create(dbp, NULL, 0)) != 0) {
+		dberr(e, ret, "create handle for", path);
+		return -1;
+	}
+	(*dbp)->set_errcall(*dbp, catch_msg);
+	if (cache > 0 && (ret = (*dbp)->set_cachesize(*dbp, 0, (u_int32_t)cache, 1)) != 0) {
+		dberr(e, ret, "set cache for", path);
+		(*dbp)->close(*dbp, DB_NOSYNC);
+		*dbp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+db_open_file(DB **dbp, const char *path, int rdonly, size_t cache, struct err *e)
+{
+	int ret;
+
+	if (db_new(dbp, cache, path, e) < 0)
+		return -1;
+	ret = (*dbp)->open(*dbp, NULL, path, NULL, DB_BTREE,
+	    rdonly ? DB_RDONLY : 0, 0);
+	if (ret != 0) {
+		dberr(e, ret, "open", path);
+		(*dbp)->close(*dbp, DB_NOSYNC);
+		*dbp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make an empty btree at path unless one is there: built under a private
+ * name and linked into place, so nobody ever opens a half-made file, and two
+ * processes creating at once both end up with the same one.
+ */
+static int
+ensure_file(const char *path, int mode, struct err *e)
+{
+	char tmp[PATH_MAX];
+	DB *db;
+	int ret;
+
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (errno != ENOENT) {
+		err_set(e, ERR_TEMP, errno, "access %s", path);
+		return -1;
+	}
+	snprintf(tmp, sizeof tmp, "%s.%ld.new", path, (long)getpid());
+	unlink(tmp);
+	if (db_new(&db, 0, tmp, e) < 0)
+		return -1;
+	ret = db->open(db, NULL, tmp, NULL, DB_BTREE, DB_CREATE | DB_EXCL, mode);
+	if (ret != 0) {
+		dberr(e, ret, "create", tmp);
+		db->close(db, DB_NOSYNC);
+		unlink(tmp);
+		return -1;
+	}
+	if ((ret = db->close(db, 0)) != 0) {
+		dberr(e, ret, "create", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (link(tmp, path) < 0 && errno != EEXIST) {
+		err_set(e, ERR_TEMP, errno, "link %s to %s", tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	unlink(tmp);
+	return 0;
+}
+
+static int
+recover(struct grantdb *db, struct err *e)
+{
+	const char *paths[2] = { db->gpath, db->mpath };
+
+	return pagelog_recover(db->jpath, paths, 2, db->o.sync, e);
+}
+
+static int
+take(struct grantdb *db, int op, struct err *e)
+{
+	if (lock_take(db->lockfd, op, db->o.lock_timeout_ms) == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		err_set(e, ERR_TEMP, 0, "lock %s: still locked after %ld ms",
+		    db->gpath, db->o.lock_timeout_ms);
+	else
+		err_set(e, ERR_TEMP, errno, "lock %s", db->gpath);
+	return -1;
+}
+
+static int
+open_meta(struct grantdb *db, struct err *e)
+{
+	if (db->meta != NULL || db->meta_tried)
+		return 0;
+	db->meta_tried = 1;
+	if (db->mode == GRANTDB_READ && access(db->mpath, F_OK) < 0 && errno == ENOENT)
+		return 0;	/* nothing but grants.db: no details to show */
+	return db_open_file(&db->meta, db->mpath, db->mode == GRANTDB_READ,
+	    db->o.cache_bytes, e);
+}
+
+struct grantdb *
+grantdb_open(const char *dir, enum grantdb_mode mode,
+    const struct grantdb_opts *o, struct err *e)
+{
+	struct grantdb *db;
+	struct stat st;
+	u_int32_t gps, mps;
+	int fd, ret;
+
+	if ((db = calloc(1, sizeof *db)) == NULL) {
+		err_set(e, ERR_TEMP, errno, "open store in %s", dir);
+		return NULL;
+	}
+	db->mode = mode;
+	db->o = *o;
+	db->lockfd = -1;
+	if (snprintf(db->gpath, sizeof db->gpath, "%s/%s", dir, GRANTDB_FILE) >= PATH_MAX ||
+	    snprintf(db->mpath, sizeof db->mpath, "%s/%s", dir, GRANTDB_META) >= PATH_MAX ||
+	    snprintf(db->jpath, sizeof db->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "open store in %s", dir);
+		goto fail;
+	}
+	if (pagelog_install() < 0) {
+		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
+		goto fail;
+	}
+	if (mode == GRANTDB_WRITE &&
+	    (ensure_file(db->mpath, 0660, e) < 0 || ensure_file(db->gpath, 0664, e) < 0))
+		goto fail;
+
+	db->lockfd = open(db->gpath, (mode == GRANTDB_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (db->lockfd < 0) {
+		err_set(e, ERR_TEMP, errno, "open %s", db->gpath);
+		goto fail;
+	}
+	if (take(db, mode == GRANTDB_WRITE ? LOCK_EX : LOCK_SH, e) < 0)
+		goto fail;
+	if (access(db->jpath, F_OK) == 0) {
+		/* A writer died after its commit point: finish its work first. */
+		if (mode == GRANTDB_READ && take(db, LOCK_EX, e) < 0)
+			goto fail;
+		if (recover(db, e) < 0)
+			goto fail;
+		if (mode == GRANTDB_READ && take(db, LOCK_SH, e) < 0)
+			goto fail;
+	}
+	if (db_open_file(&db->grants, db->gpath, mode == GRANTDB_READ,
+	    db->o.cache_bytes, e) < 0)
+		goto fail;
+	if (mode == GRANTDB_READ)
+		return db;
+
+	if (open_meta(db, e) < 0)
+		goto fail;
+	if (fstat(db->lockfd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", db->gpath);
+		goto fail;
+	}
+	db->mtime = st.st_mtime;
+	pagelog_begin();
+	db->grants->get_pagesize(db->grants, &gps);
+	db->meta->get_pagesize(db->meta, &mps);
+	if ((ret = db->grants->fd(db->grants, &fd)) != 0 ||
+	    pagelog_watch(fd, 0, gps, db->gpath) < 0) {
+		dberr(e, ret ? ret : errno, "watch", db->gpath);
+		goto fail;
+	}
+	if ((ret = db->meta->fd(db->meta, &fd)) != 0 ||
+	    pagelog_watch(fd, 1, mps, db->mpath) < 0) {
+		dberr(e, ret ? ret : errno, "watch", db->mpath);
+		goto fail;
+	}
+	return db;
+fail:
+	grantdb_close(db);
+	return NULL;
+}
+
+void
+grantdb_close(struct grantdb *db)
+{
+	if (db == NULL)
+		return;
+	/* DB_NOSYNC: committed pages are on disk already, and uncommitted
+	 * ones must never get there. */
+	if (db->grants != NULL)
+		db->grants->close(db->grants, DB_NOSYNC);
+	if (db->meta != NULL)
+		db->meta->close(db->meta, DB_NOSYNC);
+	if (db->mode == GRANTDB_WRITE)
+		pagelog_end();
+	if (db->lockfd >= 0)
+		close(db->lockfd);
+	free(db);
+}
+
+/* --- records --- */
+
+static void
+be64_put(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t
+be64_get(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int
+put_str(unsigned char *buf, size_t *pos, size_t cap, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n >= max || *pos + 2 + n > cap)
+		return -1;
+	buf[(*pos)++] = (unsigned char)(n >> 8);
+	buf[(*pos)++] = (unsigned char)n;
+	memcpy(buf + *pos, s, n);
+	*pos += n;
+	return 0;
+}
+
+static int
+get_str(const unsigned char *buf, size_t *pos, size_t size, char *out, size_t max)
+{
+	size_t n;
+
+	if (*pos + 2 > size)
+		return -1;
+	n = (size_t)buf[*pos] << 8 | buf[*pos + 1];
+	*pos += 2;
+	if (n >= max || *pos + n > size || memchr(buf + *pos, '\0', n) != NULL)
+		return -1;
+	memcpy(out, buf + *pos, n);
+	out[n] = '\0';
+	*pos += n;
+	return 0;
+}
+
+static int
+meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
+{
+	size_t pos = 18;
+
+	buf[0] = META_VERSION;
+	buf[1] = (unsigned char)((g->pinned ? META_PINNED : 0) |
+	    (g->has_relayclient ? META_RELAYCLIENT : 0));
+	be64_put(buf + 2, (uint64_t)g->expires);
+	be64_put(buf + 10, (uint64_t)g->granted);
+	if (put_str(buf, &pos, META_MAX, g->user, GRANT_USER_MAX) < 0 ||
+	    put_str(buf, &pos, META_MAX, g->proto, GRANT_PROTO_MAX) < 0 ||
+	    put_str(buf, &pos, META_MAX, g->relayclient, GRANT_TEXT_MAX) < 0 ||
+	    put_str(buf, &pos, META_MAX, g->note, GRANT_TEXT_MAX) < 0)
+		return -1;
+	*len = pos;
+	return 0;
+}
+
+/* The one checked copy-in of a meta record (STYLE 12). */
+static int
+meta_decode(const unsigned char *buf, size_t size, struct grant *g)
+{
+	size_t pos = 18;
+
+	if (size < 18 || buf[0] != META_VERSION ||
+	    (buf[1] & ~(META_PINNED | META_RELAYCLIENT)) != 0)
+		return -1;
+	g->pinned = (buf[1] & META_PINNED) != 0;
+	g->has_relayclient = (buf[1] & META_RELAYCLIENT) != 0;
+	g->expires = (int64_t)be64_get(buf + 2);
+	g->granted = (int64_t)be64_get(buf + 10);
+	if (get_str(buf, &pos, size, g->user, GRANT_USER_MAX) < 0 ||
+	    get_str(buf, &pos, size, g->proto, GRANT_PROTO_MAX) < 0 ||
+	    get_str(buf, &pos, size, g->relayclient, GRANT_TEXT_MAX) < 0 ||
+	    get_str(buf, &pos, size, g->note, GRANT_TEXT_MAX) < 0 || pos != size)
+		return -1;
+	return 0;
+}
+
+/* grants.db value: digits, with or without the trailing NUL. */
+static int
+value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
+{
+	int64_t x = 0;
+	size_t i, n = size;
+
+	if (n > 0 && v[n - 1] == '\0')
+		n--;
+	if (n == 0 || n > 19)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	*pinned = (x == 0);
+	*expires = x;
+	return 0;
+}
+
+static void
+dbt_in(DBT *d, const void *p, size_t n)
+{
+	memset(d, 0, sizeof *d);
+	d->data = (void *)(uintptr_t)p;
+	d->size = (u_int32_t)n;
+}
+
+static void
+dbt_out(DBT *d, void *buf, size_t cap)
+{
+	memset(d, 0, sizeof *d);
+	d->data = buf;
+	d->ulen = (u_int32_t)cap;
+	d->flags = DB_DBT_USERMEM;
+}
+
+static size_t
+meta_key(unsigned char *k, const char *addr)
+{
+	size_t n = strlen(addr);
+
+	k[0] = 'g';
+	memcpy(k + 1, addr, n);
+	return n + 1;
+}
+
+static size_t
+idx_key(unsigned char *k, int64_t expires, const char *addr)
+{
+	size_t n = strlen(addr);
+
+	k[0] = 'x';
+	be64_put(k + 1, (uint64_t)expires);
+	memcpy(k + 9, addr, n);
+	return n + 9;
+}
+
+static int
+damaged(struct err *e, const char *path, const char *addr)
+{
+	err_set(e, ERR_PERM, 0, "%s: damaged record for %s", path, addr);
+	return -1;
+}
+
+int
+grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
+    int *pinned, struct err *e)
+{
+	char v[VALUE_MAX];
+	DBT k, d;
+	int ret;
+
+	if (strlen(addr) >= ADDR_TEXT_MAX)
+		return 0;
+	dbt_in(&k, addr, strlen(addr) + 1);
+	dbt_out(&d, v, sizeof v);
+	ret = db->grants->get(db->grants, NULL, &k, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret == DB_BUFFER_SMALL)
+		return damaged(e, db->gpath, addr);
+	if (ret != 0) {
+		dberr(e, ret, "read", db->gpath);
+		return -1;
+	}
+	if (value_decode(v, d.size, expires, pinned) < 0)
+		return damaged(e, db->gpath, addr);
+	return 1;
+}
+
+/* The meta record of addr: 1 and *g, 0 none, -1 and e. */
+static int
+meta_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
+{
+	unsigned char kb[1 + ADDR_TEXT_MAX], v[META_MAX];
+	DBT k, d;
+	int ret;
+
+	if (open_meta(db, e) < 0)
+		return -1;
+	if (db->meta == NULL)
+		return 0;
+	dbt_in(&k, kb, meta_key(kb, addr));
+	dbt_out(&d, v, sizeof v);
+	ret = db->meta->get(db->meta, NULL, &k, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret == DB_BUFFER_SMALL)
+		return damaged(e, db->mpath, addr);
+	if (ret != 0) {
+		dberr(e, ret, "read", db->mpath);
+		return -1;
+	}
+	if (meta_decode(v, d.size, g) < 0)
+		return damaged(e, db->mpath, addr);
+	return 1;
+}
+
+/* A grant from grants.db's word on relaying and the meta record's details. */
+static int
+assemble(struct grantdb *db, const char *addr, int64_t expires, int pinned,
+    struct grant *g, struct err *e)
+{
+	struct grant m;
+	int r;
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->addr, sizeof g->addr, "%s", addr);
+	g->pinned = pinned;
+	g->expires = pinned ? 0 : expires;
+	if ((r = meta_get(db, addr, &m, e)) < 0)
+		return -1;
+	if (r == 1 && m.pinned == pinned && (pinned || m.expires == expires)) {
+		g->granted = m.granted;
+		memcpy(g->user, m.user, sizeof g->user);
+		memcpy(g->proto, m.proto, sizeof g->proto);
+		g->has_relayclient = m.has_relayclient;
+		memcpy(g->relayclient, m.relayclient, sizeof g->relayclient);
+		memcpy(g->note, m.note, sizeof g->note);
+	}
+	return 0;
+}
+
+int
+grantdb_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
+{
+	int64_t expires;
+	int pinned, r;
+
+	if ((r = grantdb_lookup(db, addr, &expires, &pinned, e)) <= 0)
+		return r;
+	return assemble(db, addr, expires, pinned, g, e) < 0 ? -1 : 1;
+}
+
+static int
+must_write(struct grantdb *db, struct err *e)
+{
+	if (db->mode == GRANTDB_WRITE)
+		return 0;
+	err_set(e, ERR_PERM, EBADF, "write %s", db->gpath);
+	return -1;
+}
+
+static int
+del_key(DB *d, const void *key, size_t n, const char *path, struct err *e)
+{
+	DBT k;
+	int ret;
+
+	dbt_in(&k, key, n);
+	ret = d->del(d, NULL, &k, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0) {
+		dberr(e, ret, "delete from", path);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+put_key(DB *d, const void *key, size_t kn, const void *val, size_t vn,
+    const char *path, struct err *e)
+{
+	DBT k, v;
+	int ret;
+
+	dbt_in(&k, key, kn);
+	dbt_in(&v, val, vn);
+	if ((ret = d->put(d, NULL, &k, &v, 0)) != 0) {
+		dberr(e, ret, "write", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove addr's meta record and its index entry: 1, 0 none, -1. */
+static int
+meta_del(struct grantdb *db, const char *addr, struct err *e)
+{
+	unsigned char kb[IDX_KEY_MAX];
+	struct grant old;
+	int r;
+
+	if ((r = meta_get(db, addr, &old, e)) <= 0)
+		return r;
+	if (!old.pinned &&
+	    del_key(db->meta, kb, idx_key(kb, old.expires, addr), db->mpath, e) < 0)
+		return -1;
+	if (del_key(db->meta, kb, meta_key(kb, addr), db->mpath, e) < 0)
+		return -1;
+	return 1;
+}
+
+int
+grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
+{
+	unsigned char kb[IDX_KEY_MAX], mv[META_MAX];
+	char v[VALUE_MAX];
+	size_t mlen;
+	int vn;
+
+	if (must_write(db, e) < 0)
+		return -1;
+	if (strlen(g->addr) == 0 || strlen(g->addr) >= ADDR_TEXT_MAX ||
+	    (!g->pinned && g->expires <= 0) || meta_encode(g, mv, &mlen) < 0) {
+		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
+		    db->gpath, g->addr);
+		return -1;
+	}
+	vn = snprintf(v, sizeof v, "%" PRId64, g->pinned ? (int64_t)0 : g->expires);
+	if (meta_del(db, g->addr, e) < 0 ||
+	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
+		db->gpath, e) < 0 ||
+	    put_key(db->meta, kb, meta_key(kb, g->addr), mv, mlen, db->mpath, e) < 0 ||
+	    (!g->pinned && put_key(db->meta, kb, idx_key(kb, g->expires, g->addr),
+		"", 0, db->mpath, e) < 0))
+		return -1;
+	db->dirty = 1;
+	return 0;
+}
+
+int
+grantdb_del(struct grantdb *db, const char *addr, struct err *e)
+{
+	int g, m;
+
+	if (must_write(db, e) < 0)
+		return -1;
+	if (strlen(addr) >= ADDR_TEXT_MAX)
+		return 0;
+	if ((g = del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e)) < 0 ||
+	    (m = meta_del(db, addr, e)) < 0)
+		return -1;
+	if (g || m)
+		db->dirty = 1;
+	return g || m;
+}
+
+int
+grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
+    void *arg, struct err *e)
+{
+	char kb[ADDR_TEXT_MAX + 1], v[VALUE_MAX];
+	struct grant g;
+	int64_t expires;
+	int pinned, ret, rc = 0;
+	DBC *c;
+	DBT k, d;
+
+	if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
+		dberr(e, ret, "read", db->gpath);
+		return -1;
+	}
+	for (;;) {
+		dbt_out(&k, kb, sizeof kb - 1);
+		dbt_out(&d, v, sizeof v);
+		ret = c->get(c, &k, &d, DB_NEXT);
+		if (ret == DB_NOTFOUND)
+			break;
+		if (ret == DB_BUFFER_SMALL) {
+			rc = damaged(e, db->gpath, "a key or value");
+			break;
+		}
+		if (ret != 0) {
+			dberr(e, ret, "read", db->gpath);
+			rc = -1;
+			break;
+		}
+		kb[k.size] = '\0';	/* with or without its own NUL */
+		if (strlen(kb) == 0 || value_decode(v, d.size, &expires, &pinned) < 0) {
+			rc = damaged(e, db->gpath, kb);
+			break;
+		}
+		if (assemble(db, kb, expires, pinned, &g, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if ((rc = fn(&g, arg)) != 0)
+			break;
+	}
+	c->close(c);
+	return rc;
+}
+
+/* Up to max index entries due at now, as "expiry address" pairs. */
+struct due {
+	int64_t expires;
+	char addr[ADDR_TEXT_MAX];
+};
+
+static int
+collect_due(struct grantdb *db, int64_t now, struct due *out, size_t max,
+    size_t *n, struct err *e)
+{
+	unsigned char kb[IDX_KEY_MAX + 1];
+	DBC *c;
+	DBT k, d;
+	int ret, rc = 0;
+	u_int32_t flag = DB_SET_RANGE;
+
+	*n = 0;
+	if (open_meta(db, e) < 0)
+		return -1;
+	if (db->meta == NULL)
+		return 0;
+	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
+		dberr(e, ret, "read", db->mpath);
+		return -1;
+	}
+	kb[0] = 'x';
+	while (*n < max) {
+		dbt_out(&k, kb, sizeof kb - 1);
+		if (flag == DB_SET_RANGE)
+			k.size = 1;
+		memset(&d, 0, sizeof d);
+		d.flags = DB_DBT_PARTIAL;	/* the value is empty anyway */
+		ret = c->get(c, &k, &d, flag);
+		flag = DB_NEXT;
+		if (ret == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			if (ret == DB_BUFFER_SMALL)
+				rc = damaged(e, db->mpath, "an index key");
+			else
+				dberr(e, ret, "read", db->mpath);
+			rc = -1;
+			break;
+		}
+		if (kb[0] != 'x')
+			break;
+		if (k.size < 10 || k.size - 9 >= ADDR_TEXT_MAX) {
+			rc = damaged(e, db->mpath, "an index key");
+			break;
+		}
+		out[*n].expires = (int64_t)be64_get(kb + 1);
+		if (out[*n].expires > now)
+			break;
+		memcpy(out[*n].addr, kb + 9, k.size - 9);
+		out[*n].addr[k.size - 9] = '\0';
+		(*n)++;
+	}
+	c->close(c);
+	return rc;
+}
+
+int
+grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e)
+{
+	struct due first;
+	size_t n;
+
+	if (collect_due(db, INT64_MAX, &first, 1, &n, e) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	*when = first.expires;
+	return 1;
+}
+
+int
+grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
+{
+	enum { BATCH = 4096 };
+	struct due *due;
+	unsigned char kb[IDX_KEY_MAX];
+	int64_t expires;
+	size_t n, i;
+	int pinned, r, rc = 0;
+
+	*removed = 0;
+	if (must_write(db, e) < 0)
+		return -1;
+	if ((due = malloc(BATCH * sizeof *due)) == NULL) {
+		err_set(e, ERR_TEMP, errno, "expire %s", db->gpath);
+		return -1;
+	}
+	do {
+		if ((rc = collect_due(db, now, due, BATCH, &n, e)) < 0)
+			break;
+		for (i = 0; i < n && rc == 0; i++) {
+			const char *a = due[i].addr;
+
+			/* grants.db decides: only the grant this entry indexes goes. */
+			r = grantdb_lookup(db, a, &expires, &pinned, e);
+			if (r < 0 ||
+			    (r == 1 && !pinned && expires == due[i].expires &&
+			     del_key(db->grants, a, strlen(a) + 1, db->gpath, e) < 0) ||
+			    del_key(db->meta, kb, idx_key(kb, due[i].expires, a),
+			     db->mpath, e) < 0)
+				rc = -1;
+			else if (r == 1 && !pinned && expires == due[i].expires) {
+				if (del_key(db->meta, kb, meta_key(kb, a), db->mpath, e) < 0)
+					rc = -1;
+				(*removed)++;
+			}
+			db->dirty = 1;
+		}
+	} while (rc == 0 && n == BATCH);
+	free(due);
+	return rc;
+}
+
+int
+grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
+{
+	struct stat st;
+
+	*bytes = 0;
+	if (stat(db->gpath, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", db->gpath);
+		return -1;
+	}
+	*bytes += st.st_size;
+	if (stat(db->mpath, &st) == 0)
+		*bytes += st.st_size;
+	return 0;
+}
+
+/* Move grants.db's mtime on by a second at least, so Postfix notices. */
+static void
+bump_mtime(struct grantdb *db)
+{
+	struct timespec t[2];
+	time_t now = time(NULL);
+
+	t[0].tv_sec = 0;
+	t[0].tv_nsec = UTIME_OMIT;
+	t[1].tv_sec = now > db->mtime ? now : db->mtime + 1;
+	t[1].tv_nsec = 0;
+	if (futimens(db->lockfd, t) == 0)
+		db->mtime = t[1].tv_sec;
+	else
+		/* Not the owner (a setgid writer): "now" is all we may set. */
+		futimens(db->lockfd, NULL);
+}
+
+int
+grantdb_commit(struct grantdb *db, struct err *e)
+{
+	int ret;
+
+	if (must_write(db, e) < 0)
+		return -1;
+	if (!db->dirty)
+		return 0;
+	if ((ret = db->grants->sync(db->grants, 0)) != 0) {
+		dberr(e, ret, "write", db->gpath);
+		return -1;
+	}
+	if ((ret = db->meta->sync(db->meta, 0)) != 0) {
+		dberr(e, ret, "write", db->mpath);
+		return -1;
+	}
+	if (pagelog_commit(db->jpath, db->o.sync, e) < 0)
+		return -1;
+	bump_mtime(db);
+	db->dirty = 0;
+	return 0;
+}

@@ -1,0 +1,718 @@
+/*
+ * pagelog: all-or-nothing page writes for Berkeley DB files; see pagelog.h.
+ *
+ * Journal layout (all numbers little-endian):
+ *   "RGPAGES1"                                   magic, 8 bytes
+ *   record*: type u8 ('W' write, 'T' truncate), file u8, 0 u16,
+ *            length u32, offset u64, then length bytes for 'W'
+ *   'E' u8, 0 u8, 0 u16, record count u32, FNV-1a 64 of all before it u64
+ * It is written as JOURNAL.new and renamed to JOURNAL when complete, so a
+ * file named JOURNAL is always whole; JOURNAL.new is always garbage.
+ */
+#include <db.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "stores/pagelog.h"
+
+#define MAGIC "RGPAGES1"
+#define HDR 16
+
+struct rec {
+	unsigned char type;	/* 'W' or 'T' */
+	unsigned char file;
+	int dead;		/* a later truncate cut this page off */
+	uint32_t len;
+	uint64_t off;
+	unsigned char *data;	/* 'W' only */
+};
+
+struct watch {
+	int fd;			/* -1: none */
+	unsigned pagesize;
+	const char *name;
+};
+
+/* Process-wide, as libdb's hooks are (see pagelog.h). */
+static struct {
+	int installed;
+	int active;
+	struct watch w[PAGELOG_FILES];
+	struct rec *recs;
+	size_t nrecs, caprecs;
+	size_t *slot;		/* hash (file, page) -> rec index + 1, 0 = empty */
+	size_t nslots, used;
+	long crash_in;		/* steps before SIGKILL, -1 never */
+} pl = { .crash_in = -1 };
+
+void
+pagelog_crash_after(long n)
+{
+	pl.crash_in = n;
+}
+
+static void
+step(void)
+{
+	if (pl.crash_in < 0)
+		return;
+	if (pl.crash_in-- == 0)
+		raise(SIGKILL);
+}
+
+static int
+file_of(int fd)
+{
+	int i;
+
+	if (!pl.active || fd < 0)
+		return -1;
+	for (i = 0; i < PAGELOG_FILES; i++)
+		if (pl.w[i].fd == fd)
+			return i;
+	return -1;
+}
+
+static size_t
+hash(unsigned file, uint64_t page)
+{
+	uint64_t h = (page + 1) * 0x9e3779b97f4a7c15ULL ^ file;
+
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Index of the newest held write of (file, page), or (size_t)-1. */
+static size_t
+find(unsigned file, uint64_t page)
+{
+	size_t i, r;
+
+	if (pl.nslots == 0)
+		return (size_t)-1;
+	for (i = hash(file, page) & (pl.nslots - 1);; i = (i + 1) & (pl.nslots - 1)) {
+		if ((r = pl.slot[i]) == 0)
+			return (size_t)-1;
+		r--;
+		if (pl.recs[r].file == file &&
+		    pl.recs[r].off / pl.w[file].pagesize == page)
+			return r;
+	}
+}
+
+static int
+index_put(size_t r)
+{
+	size_t i, j, *old, n;
+	unsigned file = pl.recs[r].file;
+	uint64_t page = pl.recs[r].off / pl.w[file].pagesize;
+
+	if ((pl.used + 1) * 2 > pl.nslots) {
+		n = pl.nslots ? pl.nslots * 2 : 1024;
+		old = pl.slot;
+		if ((pl.slot = calloc(n, sizeof *pl.slot)) == NULL) {
+			pl.slot = old;
+			return -1;
+		}
+		j = pl.nslots;
+		pl.nslots = n;
+		pl.used = 0;
+		for (i = 0; i < j; i++)
+			if (old[i] != 0)
+				index_put(old[i] - 1);
+		free(old);
+	}
+	for (i = hash(file, page) & (pl.nslots - 1);; i = (i + 1) & (pl.nslots - 1)) {
+		if (pl.slot[i] == 0) {
+			pl.slot[i] = r + 1;
+			pl.used++;
+			return 0;
+		}
+		if (pl.recs[pl.slot[i] - 1].file == file &&
+		    pl.recs[pl.slot[i] - 1].off / pl.w[file].pagesize == page) {
+			pl.slot[i] = r + 1;
+			return 0;
+		}
+	}
+}
+
+static struct rec *
+rec_new(void)
+{
+	struct rec *n;
+	size_t cap;
+
+	if (pl.nrecs == pl.caprecs) {
+		cap = pl.caprecs ? pl.caprecs * 2 : 64;
+		if ((n = realloc(pl.recs, cap * sizeof *n)) == NULL)
+			return NULL;
+		pl.recs = n;
+		pl.caprecs = cap;
+	}
+	n = &pl.recs[pl.nrecs];
+	memset(n, 0, sizeof *n);
+	return n;
+}
+
+static ssize_t
+hook_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	struct rec *r;
+	int f = file_of(fd);
+
+	if (f < 0)
+		return pwrite(fd, buf, n, off);
+	/* libdb's buffer pool writes whole pages; anything else we could not
+	 * show back to its reads, so refuse it rather than guess. */
+	if (off < 0 || n != pl.w[f].pagesize || (uint64_t)off % n != 0) {
+		errno = EIO;
+		return -1;
+	}
+	if ((r = rec_new()) == NULL || (r->data = malloc(n)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(r->data, buf, n);
+	r->type = 'W';
+	r->file = (unsigned char)f;
+	r->len = (uint32_t)n;
+	r->off = (uint64_t)off;
+	if (index_put(pl.nrecs) < 0) {
+		free(r->data);
+		errno = ENOMEM;
+		return -1;
+	}
+	pl.nrecs++;
+	return (ssize_t)n;
+}
+
+static ssize_t
+hook_pread(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t got;
+	size_t r, ps, done;
+	uint64_t page;
+	int f = file_of(fd);
+
+	got = pread(fd, buf, n, off);
+	if (f < 0 || got < 0 || off < 0)
+		return got;
+	ps = pl.w[f].pagesize;
+	/* Overlay every held page the read touches, newest version wins. */
+	for (done = 0; done < n; ) {
+		uint64_t at = (uint64_t)off + done;
+		size_t in_page, take;
+
+		page = at / ps;
+		in_page = (size_t)(at % ps);
+		take = ps - in_page;
+		if (take > n - done)
+			take = n - done;
+		r = find((unsigned)f, page);
+		if (r != (size_t)-1 && !pl.recs[r].dead) {
+			memcpy((char *)buf + done, pl.recs[r].data + in_page, take);
+			if ((ssize_t)(done + take) > got)
+				got = (ssize_t)(done + take);
+		}
+		done += take;
+	}
+	return got;
+}
+
+static int
+hook_ftruncate(int fd, off_t len)
+{
+	struct rec *r;
+	size_t i;
+	int f = file_of(fd);
+
+	if (f < 0)
+		return ftruncate(fd, len);
+	if (len < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((r = rec_new()) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r->type = 'T';
+	r->file = (unsigned char)f;
+	r->off = (uint64_t)len;
+	r->dead = 1;		/* never a page for reads */
+	for (i = 0; i < pl.nrecs; i++)
+		if (pl.recs[i].file == f && pl.recs[i].type == 'W' &&
+		    pl.recs[i].off >= (uint64_t)len)
+			pl.recs[i].dead = 1;
+	pl.nrecs++;
+	return 0;
+}
+
+static int
+hook_fsync(int fd)
+{
+	if (file_of(fd) >= 0)
+		return 0;	/* held writes are synced by the commit */
+	return fdatasync(fd);
+}
+
+/*
+ * Only the positioned calls are hooked: with a write(2) or read(2) hook set,
+ * libdb gives up pwrite(2) for lseek(2)+write(2), which would escape us.
+ */
+int
+pagelog_install(void)
+{
+	if (pl.installed)
+		return 0;
+	if (db_env_set_func_pwrite(hook_pwrite) != 0 ||
+	    db_env_set_func_pread(hook_pread) != 0 ||
+	    db_env_set_func_ftruncate(hook_ftruncate) != 0 ||
+	    db_env_set_func_fsync(hook_fsync) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	pl.installed = 1;
+	return 0;
+}
+
+static void
+drop_held(void)
+{
+	size_t i;
+
+	for (i = 0; i < pl.nrecs; i++)
+		free(pl.recs[i].data);
+	free(pl.recs);
+	free(pl.slot);
+	pl.recs = NULL;
+	pl.slot = NULL;
+	pl.nrecs = pl.caprecs = pl.nslots = pl.used = 0;
+}
+
+void
+pagelog_end(void)
+{
+	size_t i;
+
+	drop_held();
+	for (i = 0; i < PAGELOG_FILES; i++) {
+		pl.w[i].fd = -1;
+		pl.w[i].name = NULL;
+	}
+	pl.active = 0;
+}
+
+void
+pagelog_begin(void)
+{
+	pagelog_end();
+	pl.active = 1;
+}
+
+int
+pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name)
+{
+	if (!pl.active || file_no >= PAGELOG_FILES || pagesize == 0 || fd < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	pl.w[file_no].fd = fd;
+	pl.w[file_no].pagesize = pagesize;
+	pl.w[file_no].name = name;
+	return 0;
+}
+
+int
+pagelog_pending(void)
+{
+	return pl.nrecs > 0;
+}
+
+/* --- the journal on disk --- */
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n-- > 0) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void
+put_le(unsigned char *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+get_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+rec_header(unsigned char h[HDR], const struct rec *r)
+{
+	memset(h, 0, HDR);
+	h[0] = r->type;
+	h[1] = r->file;
+	put_le(h + 4, r->type == 'W' ? r->len : 0, 4);
+	put_le(h + 8, r->off, 8);
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, c, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+pwrite_all(int fd, const void *p, size_t n, off_t off)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = pwrite(fd, c, n, off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+/* The directory part of path, for fsync after rename and unlink. */
+static int
+sync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd, rc;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int
+write_journal(const char *tmp, int sync, struct err *e)
+{
+	unsigned char h[HDR];
+	uint64_t sum = 0xcbf29ce484222325ULL;
+	size_t i;
+	int fd;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_set(e, ERR_TEMP, errno, "create %s", tmp);
+		return -1;
+	}
+	sum = fnv(sum, MAGIC, 8);
+	if (write_all(fd, MAGIC, 8) < 0)
+		goto fail;
+	for (i = 0; i < pl.nrecs; i++) {
+		const struct rec *r = &pl.recs[i];
+
+		step();
+		rec_header(h, r);
+		sum = fnv(sum, h, HDR);
+		if (write_all(fd, h, HDR) < 0)
+			goto fail;
+		if (r->type == 'W') {
+			sum = fnv(sum, r->data, r->len);
+			if (write_all(fd, r->data, r->len) < 0)
+				goto fail;
+		}
+	}
+	memset(h, 0, HDR);
+	h[0] = 'E';
+	put_le(h + 4, pl.nrecs, 4);
+	put_le(h + 8, sum, 8);
+	step();
+	if (write_all(fd, h, HDR) < 0)
+		goto fail;
+	if (sync && fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	err_set(e, ERR_TEMP, errno, "write %s", tmp);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* Apply records in order to fds[file]; then sync each. */
+static int
+apply(const struct rec *recs, size_t n, const int *fds, const char *const *names,
+    unsigned nfiles, int sync, struct err *e)
+{
+	size_t i;
+	unsigned f;
+
+	for (i = 0; i < n; i++) {
+		const struct rec *r = &recs[i];
+
+		step();
+		if (r->file >= nfiles || fds[r->file] < 0) {
+			err_set(e, ERR_PERM, 0, "journal names file %u, which is not open",
+			    r->file);
+			return -1;
+		}
+		if (r->type == 'W' ?
+		    pwrite_all(fds[r->file], r->data, r->len, (off_t)r->off) :
+		    ftruncate(fds[r->file], (off_t)r->off)) {
+			err_set(e, ERR_TEMP, errno, "write %s", names[r->file]);
+			return -1;
+		}
+	}
+	for (f = 0; sync && f < nfiles; f++)
+		if (fds[f] >= 0 && fdatasync(fds[f]) < 0) {
+			err_set(e, ERR_TEMP, errno, "fsync %s", names[f]);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+finish(const char *journal, int sync, struct err *e)
+{
+	step();
+	if (unlink(journal) < 0) {
+		err_set(e, ERR_TEMP, errno, "remove %s", journal);
+		return -1;
+	}
+	/* A journal that came back after a crash would be applied over newer
+	 * writes: make its removal as durable as the writes themselves. */
+	if (sync && sync_dir_of(journal) < 0) {
+		err_set(e, ERR_TEMP, errno, "fsync directory of %s", journal);
+		return -1;
+	}
+	return 0;
+}
+
+int
+pagelog_commit(const char *journal, int sync, struct err *e)
+{
+	char tmp[PATH_MAX];
+	int fds[PAGELOG_FILES];
+	const char *names[PAGELOG_FILES];
+	unsigned f;
+
+	if (pl.nrecs == 0)
+		return 0;
+	if (snprintf(tmp, sizeof tmp, "%s.new", journal) >= (int)sizeof tmp) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "%s", journal);
+		return -1;
+	}
+	if (write_journal(tmp, sync, e) < 0)
+		return -1;
+	step();
+	if (rename(tmp, journal) < 0) {
+		err_set(e, ERR_TEMP, errno, "rename %s to %s", tmp, journal);
+		unlink(tmp);
+		return -1;
+	}
+	if (sync && sync_dir_of(journal) < 0) {
+		err_set(e, ERR_TEMP, errno, "fsync directory of %s", journal);
+		return -1;
+	}
+	for (f = 0; f < PAGELOG_FILES; f++) {
+		fds[f] = pl.w[f].fd;
+		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
+	}
+	if (apply(pl.recs, pl.nrecs, fds, names, PAGELOG_FILES, sync, e) < 0 ||
+	    finish(journal, sync, e) < 0)
+		return -1;
+	drop_held();	/* the session goes on, watching the same files */
+	return 0;
+}
+
+/* Read a whole journal; 0 and *recs, or -1 and e when it is damaged. */
+static int
+load(const char *journal, unsigned char **buf, struct rec **recs, size_t *nrecs,
+    unsigned nfiles, struct err *e)
+{
+	struct stat st;
+	unsigned char *b = NULL;
+	struct rec *r = NULL;
+	size_t pos, n = 0, cap = 0, size;
+	uint64_t sum = 0xcbf29ce484222325ULL;
+	ssize_t got;
+	int fd;
+
+	if ((fd = open(journal, O_RDONLY | O_CLOEXEC)) < 0) {
+		err_set(e, ERR_TEMP, errno, "open %s", journal);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", journal);
+		close(fd);
+		return -1;
+	}
+	size = (size_t)st.st_size;
+	if ((b = malloc(size ? size : 1)) == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "read %s", journal);
+		close(fd);
+		return -1;
+	}
+	for (pos = 0; pos < size; pos += (size_t)got)
+		if ((got = pread(fd, b + pos, size - pos, (off_t)pos)) <= 0) {
+			err_set(e, ERR_TEMP, got < 0 ? errno : EIO, "read %s", journal);
+			goto fail_io;
+		}
+	close(fd);
+	fd = -1;
+
+	if (size < 8 + HDR || memcmp(b, MAGIC, 8) != 0)
+		goto damaged;
+	sum = fnv(sum, b, 8);
+	for (pos = 8; pos + HDR <= size; ) {
+		const unsigned char *h = b + pos;
+		uint32_t len = (uint32_t)get_le(h + 4, 4);
+
+		if (h[0] == 'E') {
+			if (pos + HDR != size || get_le(h + 4, 4) != n ||
+			    get_le(h + 8, 8) != sum)
+				goto damaged;
+			*buf = b;
+			*recs = r;
+			*nrecs = n;
+			return 0;
+		}
+		if ((h[0] != 'W' && h[0] != 'T') || h[1] >= nfiles ||
+		    (h[0] == 'W' && (len == 0 || len > size - pos - HDR)))
+			goto damaged;
+		if (n == cap) {
+			struct rec *nr;
+			cap = cap ? cap * 2 : 64;
+			if ((nr = realloc(r, cap * sizeof *nr)) == NULL) {
+				err_set(e, ERR_TEMP, ENOMEM, "read %s", journal);
+				goto fail_io;
+			}
+			r = nr;
+		}
+		memset(&r[n], 0, sizeof r[n]);
+		r[n].type = h[0];
+		r[n].file = h[1];
+		r[n].off = get_le(h + 8, 8);
+		if (h[0] == 'W') {
+			r[n].len = len;
+			r[n].data = b + pos + HDR;
+		}
+		sum = fnv(sum, h, HDR);
+		pos += HDR;
+		if (h[0] == 'W') {
+			sum = fnv(sum, b + pos, len);
+			pos += len;
+		}
+		n++;
+	}
+damaged:
+	err_set(e, ERR_PERM, 0, "%s is damaged; the store needs an admin's repair",
+	    journal);
+fail_io:
+	if (fd >= 0)
+		close(fd);
+	free(b);
+	free(r);
+	return -1;
+}
+
+int
+pagelog_recover(const char *journal, const char *const *paths, unsigned nfiles,
+    int sync, struct err *e)
+{
+	char tmp[PATH_MAX];
+	unsigned char *buf = NULL;
+	struct rec *recs = NULL;
+	size_t n = 0;
+	int fds[PAGELOG_FILES];
+	unsigned f;
+	int rc = -1;
+
+	if (nfiles > PAGELOG_FILES) {
+		err_set(e, ERR_PERM, EINVAL, "recover %s", journal);
+		return -1;
+	}
+	snprintf(tmp, sizeof tmp, "%s.new", journal);
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		err_set(e, ERR_TEMP, errno, "remove %s", tmp);
+		return -1;
+	}
+	if (access(journal, F_OK) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err_set(e, ERR_TEMP, errno, "access %s", journal);
+		return -1;
+	}
+	if (load(journal, &buf, &recs, &n, nfiles, e) < 0)
+		return -1;
+	for (f = 0; f < PAGELOG_FILES; f++)
+		fds[f] = -1;
+	for (f = 0; f < nfiles; f++)
+		if ((fds[f] = open(paths[f], O_RDWR | O_CLOEXEC)) < 0) {
+			err_set(e, ERR_TEMP, errno, "open %s", paths[f]);
+			goto out;
+		}
+	if (apply(recs, n, fds, paths, nfiles, sync, e) == 0 &&
+	    finish(journal, sync, e) == 0)
+		rc = 1;
+out:
+	for (f = 0; f < nfiles; f++)
+		if (fds[f] >= 0)
+			close(fds[f]);
+	free(recs);
+	free(buf);
+	return rc;
+}
