@@ -1,0 +1,66 @@
+/* helpers: what every unit test needs: a scratch store directory and a config for it. */
+#ifndef RG_TEST_HELPERS_H
+#define RG_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+/* A fresh directory under $TMPDIR (or /tmp); removed by scratch_remove. */
+static inline char *
+scratch_dir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *d = malloc(PATH_MAX);
+
+	if (d == NULL)
+		abort();
+	snprintf(d, PATH_MAX, "%s/rgtest.XXXXXX", base && *base ? base : "/tmp");
+	if (mkdtemp(d) == NULL)
+		abort();
+	return d;
+}
+
+static inline void
+scratch_remove(char *d)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+	if (system(cmd) != 0)
+		abort();
+	free(d);
+}
+
+/* Defaults, with the store in dir and no fsync (tests are not about disks). */
+static inline void
+config_for(struct config *c, const char *dir)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->dir, sizeof c->dir, "%s", dir);
+	c->expiry = 900;
+	c->lock_timeout_ms = 5000;
+	c->sync = 0;
+}
+
+static inline void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0)
+		abort();
+}
+
+#endif

@@ -1,0 +1,145 @@
+/* test_chain: what the chain programs decide from their environment, and that failures only log. */
+#include "helpers.h"
+#include "core/chain.h"
+#include "core/relay.h"
+
+static char *dir;
+
+static int
+setup(void **s)
+{
+	(void)s;
+	dir = scratch_dir();
+	setenv("RELAYGATE_CONF", "/dev/null", 1);
+	setenv("RELAYGATE_DIR", dir, 1);
+	setenv("RELAYGATE_SYNC", "no", 1);
+	unsetenv("TCPREMOTEIP");
+	unsetenv("IP");
+	unsetenv("RELAYCLIENT");
+	unsetenv("RELAYGATE_RELAYCLIENT");
+	unsetenv("RELAY_CTRL_RELAYCLIENT");
+	unsetenv("SERVICE");
+	unsetenv("TCPLOCALPORT");
+	setenv("USER", "alice", 1);
+	return 0;
+}
+
+static int
+teardown(void **s)
+{
+	(void)s;
+	scratch_remove(dir);
+	return 0;
+}
+
+static void
+allow_then_check_sets_relayclient(void **s)
+{
+	struct chain_result r;
+
+	(void)s;
+	setenv("TCPREMOTEIP", "192.0.2.1", 1);
+	setenv("TCPLOCALPORT", "110", 1);
+	chain_allow(NULL, 1000, &r);
+	assert_string_equal(r.log, "192.0.2.1 may relay for 900s (user alice, pop3)");
+	chain_check(1100, &r);
+	assert_int_equal(r.set_relayclient, 1);
+	assert_string_equal(r.relayclient, "");
+	assert_string_equal(r.log, "");
+	chain_check(1900, &r);
+	assert_int_equal(r.set_relayclient, 0);
+}
+
+static void
+dovecot_post_login_gives_ip_and_service(void **s)
+{
+	struct chain_result r;
+
+	(void)s;
+	setenv("IP", "2001:db8::5", 1);
+	setenv("SERVICE", "imap", 1);
+	chain_allow(NULL, 1000, &r);
+	assert_string_equal(r.log, "2001:db8::5 may relay for 900s (user alice, imap)");
+}
+
+static void
+missing_or_garbage_address_only_logs(void **s)
+{
+	struct chain_result r;
+
+	(void)s;
+	chain_allow(NULL, 1000, &r);
+	assert_string_equal(r.log,
+	    "no client address (TCPREMOTEIP or IP) in the environment; nothing recorded");
+	setenv("TCPREMOTEIP", "not-an-ip", 1);
+	chain_allow("pop3", 1000, &r);
+	assert_string_equal(r.log,
+	    "bad address \"not-an-ip\": not an IPv4 or IPv6 address; nothing recorded");
+	chain_check(1000, &r);
+	assert_int_equal(r.set_relayclient, 0);
+	assert_string_equal(r.log,
+	    "bad address \"not-an-ip\": not an IPv4 or IPv6 address; no RELAYCLIENT");
+}
+
+static void
+existing_relayclient_is_left_alone(void **s)
+{
+	struct chain_result r;
+
+	(void)s;
+	setenv("TCPREMOTEIP", "192.0.2.1", 1);
+	setenv("RELAYCLIENT", "@tcprules", 1);
+	chain_check(1000, &r);	/* no store at all, and no complaint */
+	assert_int_equal(r.set_relayclient, 0);
+	assert_string_equal(r.log, "");
+}
+
+static void
+missing_store_makes_check_log_and_go_on(void **s)
+{
+	struct chain_result r;
+	char want[PATH_MAX + 100];
+
+	(void)s;
+	setenv("TCPREMOTEIP", "192.0.2.1", 1);
+	chain_check(1000, &r);
+	assert_int_equal(r.set_relayclient, 0);
+	snprintf(want, sizeof want,
+	    "open %s/grants.db: No such file or directory; no RELAYCLIENT for 192.0.2.1", dir);
+	assert_string_equal(r.log, want);
+}
+
+static void
+relay_ctrl_names_set_expiry_and_relayclient(void **s)
+{
+	struct chain_result r;
+
+	(void)s;
+	setenv("TCPREMOTEIP", "192.0.2.1", 1);
+	setenv("RELAY_CTRL_EXPIRY", "60", 1);
+	setenv("RELAY_CTRL_RELAYCLIENT", "@hub", 1);
+	chain_allow("pop3", 1000, &r);
+	assert_string_equal(r.log, "192.0.2.1 may relay for 60s (user alice, pop3)");
+	chain_check(1059, &r);
+	assert_int_equal(r.set_relayclient, 1);
+	assert_string_equal(r.relayclient, "@hub");
+	chain_check(1060, &r);
+	assert_int_equal(r.set_relayclient, 0);
+	unsetenv("RELAY_CTRL_EXPIRY");
+	unsetenv("RELAY_CTRL_RELAYCLIENT");
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(allow_then_check_sets_relayclient),
+		T(dovecot_post_login_gives_ip_and_service),
+		T(missing_or_garbage_address_only_logs),
+		T(existing_relayclient_is_left_alone),
+		T(missing_store_makes_check_log_and_go_on),
+		T(relay_ctrl_names_set_expiry_and_relayclient),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,194 @@
+/* test_relay: the rules of record, check, pin and expire, with the clock in the test's hand. */
+#include "helpers.h"
+#include "core/relay.h"
+
+static char *dir;
+static struct config c;
+
+static int
+setup(void **s)
+{
+	(void)s;
+	dir = scratch_dir();
+	config_for(&c, dir);
+	return 0;
+}
+
+static int
+teardown(void **s)
+{
+	(void)s;
+	scratch_remove(dir);
+	return 0;
+}
+
+static struct addr
+A(const char *s)
+{
+	struct addr a;
+
+	if (addr_parse(s, &a, NULL) < 0)
+		fail_msg("bad test address %s", s);
+	return a;
+}
+
+static enum relay_answer
+check_at(const char *ip, int64_t now, char *relayclient)
+{
+	struct relay_decision d;
+	struct addr a = A(ip);
+	struct err e;
+
+	if (relay_check(&c, &a, now, &d, &e) < 0)
+		fail_msg("check: %s", e.msg);
+	if (relayclient != NULL)
+		strcpy(relayclient, d.relayclient);
+	return d.answer;
+}
+
+static void
+check_allows_a_fresh_grant_and_not_after_its_expiry(void **s)
+{
+	struct addr a = A("192.0.2.1");
+	struct err e;
+
+	(void)s;
+	assert_int_equal(relay_allow(&c, &a, "alice", "pop3", 900, 1000, &e), RELAY_DONE);
+	assert_int_equal(check_at("192.0.2.1", 1000, NULL), RELAY_GRANT);
+	assert_int_equal(check_at("192.0.2.1", 1899, NULL), RELAY_GRANT);
+	/* Expired and not yet swept: no. */
+	assert_int_equal(check_at("192.0.2.1", 1900, NULL), RELAY_NO);
+	assert_int_equal(check_at("192.0.2.2", 1000, NULL), RELAY_NO);
+}
+
+static void
+mapped_and_plain_ipv4_are_one_client(void **s)
+{
+	struct addr a = A("::ffff:192.0.2.1");
+	struct err e;
+
+	(void)s;
+	assert_int_equal(relay_allow(&c, &a, "bob", "imap", 60, 1000, &e), RELAY_DONE);
+	assert_int_equal(check_at("192.0.2.1", 1001, NULL), RELAY_GRANT);
+	a = A("2001:db8::7");
+	assert_int_equal(relay_allow(&c, &a, "bob", "imap", 60, 1000, &e), RELAY_DONE);
+	assert_int_equal(check_at("2001:DB8:0::7", 1001, NULL), RELAY_GRANT);
+}
+
+static void
+a_pins_own_relayclient_wins_over_the_configured_one(void **s)
+{
+	struct addr p = A("198.51.100.1"), q = A("198.51.100.2"), g = A("198.51.100.3");
+	struct err e;
+	char rc[GRANT_TEXT_MAX];
+
+	(void)s;
+	snprintf(c.relayclient, sizeof c.relayclient, "@default");
+	assert_int_equal(relay_pin(&c, &p, "admin", "@partner", "partner MX", 1000, &e), RELAY_DONE);
+	assert_int_equal(relay_pin(&c, &q, "admin", NULL, "", 1000, &e), RELAY_DONE);
+	assert_int_equal(relay_allow(&c, &g, "alice", "pop3", 60, 1000, &e), RELAY_DONE);
+	assert_int_equal(check_at("198.51.100.1", 99999999, rc), RELAY_PIN);
+	assert_string_equal(rc, "@partner");
+	assert_int_equal(check_at("198.51.100.2", 99999999, rc), RELAY_PIN);
+	assert_string_equal(rc, "@default");
+	assert_int_equal(check_at("198.51.100.3", 1001, rc), RELAY_GRANT);
+	assert_string_equal(rc, "@default");
+}
+
+static void
+a_login_from_a_pinned_address_leaves_the_pin(void **s)
+{
+	struct addr p = A("198.51.100.1");
+	struct err e;
+	long removed;
+
+	(void)s;
+	assert_int_equal(relay_pin(&c, &p, "admin", NULL, "office", 1000, &e), RELAY_DONE);
+	assert_int_equal(relay_allow(&c, &p, "alice", "pop3", 60, 2000, &e), RELAY_UNCHANGED);
+	assert_int_equal(relay_expire(&c, 99999999, &removed, &e), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(check_at("198.51.100.1", 99999999, NULL), RELAY_PIN);
+}
+
+static void
+unpin_removes_only_pins_and_revoke_only_grants(void **s)
+{
+	struct addr p = A("198.51.100.1"), g = A("198.51.100.2"), none = A("198.51.100.3");
+	struct err e;
+
+	(void)s;
+	assert_int_equal(relay_pin(&c, &p, "admin", NULL, "", 1000, &e), RELAY_DONE);
+	assert_int_equal(relay_allow(&c, &g, "alice", "pop3", 60, 1000, &e), RELAY_DONE);
+	assert_int_equal(relay_unpin(&c, &g, &e), RELAY_UNCHANGED);
+	assert_int_equal(relay_revoke(&c, &p, &e), RELAY_REFUSED);
+	assert_non_null(strstr(e.msg, "is pinned; use unpin"));
+	assert_int_equal(relay_revoke(&c, &none, &e), RELAY_UNCHANGED);
+	assert_int_equal(relay_unpin(&c, &p, &e), RELAY_DONE);
+	assert_int_equal(relay_revoke(&c, &g, &e), RELAY_DONE);
+	assert_int_equal(check_at("198.51.100.1", 1001, NULL), RELAY_NO);
+	assert_int_equal(check_at("198.51.100.2", 1001, NULL), RELAY_NO);
+}
+
+static void
+expire_counts_what_it_removed(void **s)
+{
+	struct addr a;
+	struct err e;
+	struct relay_stats st;
+	long removed;
+	int64_t when;
+	char ip[32];
+	int i;
+
+	(void)s;
+	for (i = 1; i <= 10; i++) {
+		snprintf(ip, sizeof ip, "203.0.113.%d", i);
+		a = A(ip);
+		assert_int_equal(relay_allow(&c, &a, "u", "pop3", i * 10, 1000, &e), RELAY_DONE);
+	}
+	assert_int_equal(relay_next_expiry(&c, &when, &e), 1);
+	assert_int_equal(when, 1010);
+	assert_int_equal(relay_stats(&c, 1050, &st, &e), 0);
+	assert_int_equal(st.live, 5);
+	assert_int_equal(st.expired, 5);
+	assert_int_equal(relay_expire(&c, 1050, &removed, &e), 0);
+	assert_int_equal(removed, 5);
+	assert_int_equal(relay_expire(&c, 1050, &removed, &e), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(relay_next_expiry(&c, &when, &e), 1);
+	assert_int_equal(when, 1060);
+}
+
+static void
+bad_lifetimes_and_fields_are_refused(void **s)
+{
+	struct addr a = A("192.0.2.1"), other = A("192.0.2.2");
+	struct err e;
+
+	(void)s;
+	assert_int_equal(relay_allow(&c, &other, "bob", "pop3", 60, 1000, &e), RELAY_DONE);
+	assert_int_equal(relay_allow(&c, &a, "alice", "pop3", 0, 1000, &e), -1);
+	assert_non_null(strstr(e.msg, "out of range"));
+	assert_int_equal(relay_allow(&c, &a, "alice", "pop3", RELAY_TTL_MAX + 1, 1000, &e), -1);
+	assert_int_equal(relay_allow(&c, &a, "al\tice", "pop3", 60, 1000, &e), -1);
+	assert_non_null(strstr(e.msg, "control character"));
+	assert_int_equal(relay_allow(&c, &a, "alice", "POP3 ", 60, 1000, &e), -1);
+	assert_int_equal(relay_pin(&c, &a, "admin", NULL, "two\nlines", 1000, &e), -1);
+	assert_int_equal(check_at("192.0.2.1", 1000, NULL), RELAY_NO);
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(check_allows_a_fresh_grant_and_not_after_its_expiry),
+		T(mapped_and_plain_ipv4_are_one_client),
+		T(a_pins_own_relayclient_wins_over_the_configured_one),
+		T(a_login_from_a_pinned_address_leaves_the_pin),
+		T(unpin_removes_only_pins_and_revoke_only_grants),
+		T(expire_counts_what_it_removed),
+		T(bad_lifetimes_and_fields_are_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
