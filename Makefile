@@ -22,13 +22,15 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 B ?= build
 
 CORE   = err addr config grant relay chain
-STORES = lock pagelog grantdb
-PROGS  = relaygate-allow relaygate-check
+STORES = lock pagelog grantdb spool
+CLI    = commands output loop
+PROGS  = relaygate relaygate-allow relaygate-check
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain
-MAN8   = relaygate-allow.8 relaygate-check.8
+MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 
 LIBOBJ = $(CORE:%=$(B)/core/%.o) $(STORES:%=$(B)/stores/%.o)
+CLIOBJ = $(CLI:%=$(B)/cli/%.o)
 BINS   = $(PROGS:%=$(B)/%)
 
 all: $(BINS) $(B)/stress
@@ -40,6 +42,13 @@ $(B)/core/%.o: src/core/%.c src/core/*.h src/stores/*.h
 $(B)/stores/%.o: src/stores/%.c src/core/*.h src/stores/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(B)/cli/%.o: src/cli/%.c src/cli/*.h src/core/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(B)/relaygate: src/relaygate.c $(CLIOBJ) $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
 
 $(B)/librelaygate.a: $(LIBOBJ)
 	rm -f $@

@@ -202,7 +202,7 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 	c->expiry = 900;
 	c->lock_timeout_ms = 5000;
 	c->sync = 1;
-	snprintf(c->spool, sizeof c->spool, "/var/spool/relay-ctrl/allow");
+	snprintf(c->spool, sizeof c->spool, "/var/spool/relay-ctrl");
 
 	if (path == NULL && trust_env)
 		path = getenv("RELAYGATE_CONF");

@@ -4,6 +4,7 @@
 
 #include "core/relay.h"
 #include "stores/grantdb.h"
+#include "stores/spool.h"
 
 /* Text that goes into a tab-separated listing and a log line must be one field. */
 static int
@@ -42,14 +43,19 @@ proto_ok(const char *s, struct err *e)
 	return 0;
 }
 
+/* Changes that only remove (revoke, unpin, expire) have no reason to create a store. */
+enum { CREATE = 0, NO_CREATE = 1 };
+
 static struct grantdb *
-open_store(const struct config *c, enum grantdb_mode mode, size_t cache, struct err *e)
+open_store(const struct config *c, enum grantdb_mode mode, int no_create,
+    size_t cache, struct err *e)
 {
 	struct grantdb_opts o;
 
 	o.lock_timeout_ms = c->lock_timeout_ms;
 	o.sync = c->sync;
 	o.cache_bytes = cache;
+	o.no_create = no_create;
 	return grantdb_open(c->dir, mode, &o, e);
 }
 
@@ -78,7 +84,7 @@ relay_allow(const struct config *c, const struct addr *a, const char *user,
 	}
 	if (field_ok("user name", user, GRANT_USER_MAX, e) < 0 || proto_ok(proto, e) < 0)
 		return -1;
-	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, CREATE, 0, e)) == NULL)
 		return -1;
 	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
 		return finish(db, -1, e);
@@ -105,7 +111,7 @@ relay_check(const struct config *c, const struct addr *a, int64_t now,
 
 	memset(d, 0, sizeof *d);
 	d->answer = RELAY_NO;
-	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
 		return -1;
 	/* The cheap look-up first: only a pin needs its details. */
 	r = grantdb_lookup(db, a->text, &expires, &pinned, e);
@@ -152,7 +158,7 @@ relay_pin(const struct config *c, const struct addr *a, const char *by,
 		snprintf(g.relayclient, sizeof g.relayclient, "%s", relayclient);
 	}
 	snprintf(g.note, sizeof g.note, "%s", note);
-	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, CREATE, 0, e)) == NULL)
 		return -1;
 	if ((r = grantdb_get(db, a->text, &old, e)) < 0)
 		return finish(db, -1, e);
@@ -173,7 +179,7 @@ remove_if(const struct config *c, const struct addr *a, int want_pinned, struct 
 	struct grant g;
 	int r;
 
-	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 0, e)) == NULL)
 		return -1;
 	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
 		return finish(db, -1, e);
@@ -207,7 +213,7 @@ relay_expire(const struct config *c, int64_t now, long *removed, struct err *e)
 
 	*removed = 0;
 	/* A sweep may touch many pages: give libdb room to hold them. */
-	if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 64u << 20, e)) == NULL)
 		return -1;
 	if (grantdb_expire(db, now, removed, e) < 0)
 		return finish(db, -1, e);
@@ -220,7 +226,7 @@ relay_next_expiry(const struct config *c, int64_t *when, struct err *e)
 	struct grantdb *db;
 	int r;
 
-	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
 		return -1;
 	r = grantdb_next_expiry(db, when, e);
 	grantdb_close(db);
@@ -252,7 +258,7 @@ relay_list(const struct config *c, int64_t now, int all,
 	struct grantdb *db;
 	int r;
 
-	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
 		return -1;
 	r = grantdb_each(db, list_one, &l, e);
 	grantdb_close(db);
@@ -287,11 +293,84 @@ relay_stats(const struct config *c, int64_t now, struct relay_stats *s, struct e
 	int r;
 
 	memset(s, 0, sizeof *s);
-	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
 		return -1;
 	r = grantdb_each(db, count_one, &ctx, e);
 	if (r == 0)
 		r = grantdb_size(db, &s->bytes, e);
 	grantdb_close(db);
 	return r;
+}
+
+struct import_ctx {
+	const struct config *c;
+	struct grantdb *db;
+	int64_t now;
+	void (*skipped)(const char *, const char *, void *);
+	void *arg;
+	long imported;
+	struct err *e;
+};
+
+static int
+import_one(const struct spool_entry *s, void *arg)
+{
+	struct import_ctx *x = arg;
+	struct grant g, old;
+	struct addr a;
+	char why[96];
+	int64_t expires = s->mtime + x->c->expiry;
+	int r;
+
+	if (!s->regular) {
+		x->skipped(s->name, "not a regular file", x->arg);
+		return 0;
+	}
+	if (addr_parse(s->name, &a, NULL) < 0) {
+		x->skipped(s->name, "not an IP address", x->arg);
+		return 0;
+	}
+	if (expires <= x->now) {
+		snprintf(why, sizeof why, "expired %llds ago",
+		    (long long)(x->now - expires));
+		x->skipped(s->name, why, x->arg);
+		return 0;
+	}
+	if (expires > x->now + x->c->expiry)
+		expires = x->now + x->c->expiry;	/* a login in the future: clock skew */
+	if ((r = grantdb_get(x->db, a.text, &old, x->e)) < 0)
+		return -1;
+	if (r == 1 && (old.pinned || old.expires >= expires)) {
+		x->skipped(s->name, old.pinned ? "pinned already" :
+		    "a longer grant is recorded already", x->arg);
+		return 0;
+	}
+	memset(&g, 0, sizeof g);
+	snprintf(g.addr, sizeof g.addr, "%s", a.text);
+	g.expires = expires;
+	g.granted = s->mtime;
+	if (field_ok("user", s->user, GRANT_USER_MAX, NULL) == 0)
+		snprintf(g.user, sizeof g.user, "%s", s->user);
+	snprintf(g.proto, sizeof g.proto, "relay-ctrl");
+	if (grantdb_put(x->db, &g, x->e) < 0)
+		return -1;
+	x->imported++;
+	return 0;
+}
+
+int
+relay_import_spool(const struct config *c, const char *dir, int64_t now,
+    void (*skipped)(const char *name, const char *why, void *arg), void *arg,
+    long *imported, struct err *e)
+{
+	struct import_ctx x = { c, NULL, now, skipped, arg, 0, e };
+
+	*imported = 0;
+	if ((x.db = open_store(c, GRANTDB_WRITE, CREATE, 0, e)) == NULL)
+		return -1;
+	/* One commit: the import happens whole or not at all. */
+	if (spool_each(dir, import_one, &x, e) < 0)
+		return finish(x.db, -1, e);
+	*imported = x.imported;
+	return finish(x.db, 0, e);
 }

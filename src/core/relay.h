@@ -74,4 +74,14 @@ struct relay_stats {
 int relay_stats(const struct config *c, int64_t now, struct relay_stats *s,
     struct err *e);
 
+/*
+ * Import relay-ctrl's spool directory dir: each file named by an address,
+ * its mtime the login, becomes a grant with the time it has left under the
+ * configured expiry.  skipped(name, why, arg) hears of every file left out.
+ * 0 and *imported, or -1 and e.
+ */
+int relay_import_spool(const struct config *c, const char *dir, int64_t now,
+    void (*skipped)(const char *name, const char *why, void *arg), void *arg,
+    long *imported, struct err *e);
+
 #endif

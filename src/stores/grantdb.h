@@ -39,11 +39,12 @@ struct grantdb_opts {
 	long lock_timeout_ms;	/* longest wait for the lock */
 	int sync;		/* fsync each commit */
 	size_t cache_bytes;	/* libdb cache; 0: libdb's default */
+	int no_create;		/* GRANTDB_WRITE: fail on a missing store */
 };
 
 /*
  * Open the store in dir.  GRANTDB_WRITE creates missing files (dir itself
- * must exist) and takes the exclusive lock; GRANTDB_READ takes the shared
+ * must exist) unless no_create, and takes the exclusive lock; GRANTDB_READ takes the shared
  * one.  Either finishes a journal a dead writer left.  NULL and e on failure.
  */
 struct grantdb *grantdb_open(const char *dir, enum grantdb_mode mode,

@@ -41,7 +41,7 @@ defaults_are_system_paths_and_900_seconds(void **s)
 	assert_int_equal(c.expiry, 900);
 	assert_string_equal(c.relayclient, "");
 	assert_int_equal(c.sync, 1);
-	assert_string_equal(c.spool, "/var/spool/relay-ctrl/allow");
+	assert_string_equal(c.spool, "/var/spool/relay-ctrl");
 }
 
 static void

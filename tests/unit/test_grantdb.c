@@ -8,7 +8,7 @@
 #include "stores/grantdb.h"
 
 static char *dir;
-static const struct grantdb_opts opts = { 2000, 0, 0 };
+static const struct grantdb_opts opts = { .lock_timeout_ms = 2000, .sync = 0 };
 
 static int
 setup(void **s)
@@ -237,7 +237,7 @@ static void
 a_held_lock_times_out_with_a_clear_message(void **s)
 {
 	struct grant g = grant_of("10.0.0.1", 100, 0);
-	struct grantdb_opts quick = { 200, 0, 0 };
+	struct grantdb_opts quick = { .lock_timeout_ms = 200 };
 	char path[PATH_MAX];
 	struct grantdb *db;
 	struct err e;

@@ -12,7 +12,7 @@
 #include "stores/pagelog.h"
 
 static char *dir;
-static const struct grantdb_opts opts = { 2000, 1, 0 };
+static const struct grantdb_opts opts = { .lock_timeout_ms = 2000, .sync = 1 };
 
 static int
 setup(void **s)

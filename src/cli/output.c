@@ -1,0 +1,122 @@
+/*
+ * output: how batch mode writes grants: one line each, tab-separated in a
+ * fixed column order, or one JSON object per line.  Fields never hold a tab
+ * or a newline (the engine refuses control characters), so no quoting is
+ * needed for the tab-separated form.
+ */
+#include <inttypes.h>
+#include <time.h>
+
+#include "cli/cli.h"
+
+void
+out_iso(int64_t t, char buf[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%" PRId64, t);
+}
+
+/* What relaygate-check would set for g: its own value, or the configured one. */
+static const char *
+effective(const struct grant *g, const char *relayclient)
+{
+	return g->has_relayclient ? g->relayclient : relayclient;
+}
+
+void
+out_grant_tsv(FILE *f, const struct grant *g, int64_t now, const char *relayclient)
+{
+	char when[32] = "";
+
+	if (g->granted > 0)
+		out_iso(g->granted, when);
+	if (g->pinned)
+		fprintf(f, "%s\tpinned", g->addr);
+	else if (g->expires > now)
+		fprintf(f, "%s\t%" PRId64, g->addr, g->expires - now);
+	else
+		fprintf(f, "%s\texpired", g->addr);
+	fprintf(f, "\t%s\t%s\t%s\t%s\t%s\n", g->user, g->proto, when,
+	    effective(g, relayclient), g->note);
+}
+
+/* Bytes that are not valid UTF-8 become U+FFFD, so any JSON parser reads the line. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void
+out_json_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	fputc('"', f);
+	while (*s != '\0') {
+		if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(f, "\\u%04x", *s++);
+		} else if ((n = utf8_len(s)) == 0) {
+			fputs("\\ufffd", f);
+			s++;
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
+	}
+	fputc('"', f);
+}
+
+void
+out_grant_json(FILE *f, const struct grant *g, int64_t now, const char *relayclient)
+{
+	char when[32];
+
+	fputs("{\"address\":", f);
+	out_json_string(f, g->addr);
+	fprintf(f, ",\"pinned\":%s", g->pinned ? "true" : "false");
+	if (g->pinned) {
+		fputs(",\"expires\":null,\"remaining\":null", f);
+	} else {
+		out_iso(g->expires, when);
+		fprintf(f, ",\"expires\":\"%s\",\"remaining\":%" PRId64, when,
+		    g->expires > now ? g->expires - now : 0);
+	}
+	fprintf(f, ",\"expired\":%s", !g->pinned && g->expires <= now ? "true" : "false");
+	fputs(",\"user\":", f);
+	out_json_string(f, g->user);
+	fputs(",\"protocol\":", f);
+	out_json_string(f, g->proto);
+	if (g->granted > 0) {
+		out_iso(g->granted, when);
+		fprintf(f, ",\"granted\":\"%s\"", when);
+	} else {
+		fputs(",\"granted\":null", f);
+	}
+	fputs(",\"relayclient\":", f);
+	out_json_string(f, effective(g, relayclient));
+	fprintf(f, ",\"own_relayclient\":%s,\"note\":", g->has_relayclient ? "true" : "false");
+	out_json_string(f, g->note);
+	fputs("}\n", f);
+}
