@@ -1,1 +1,387 @@
-int main(void){return 0;}
+/*
+ * stress: many processes on one grants store at once, as on a busy server.
+ *
+ *   stress concurrency DIR WRITERS OPS READERS
+ *     WRITERS processes record OPS grants each (half live, half already
+ *     expired), READERS processes check pins and grants, one sweeper expires;
+ *     afterwards every live grant and every pin is there and every expired
+ *     one gone.  Exit 0 only if nothing failed or hung.
+ *   stress crash DIR KILLS
+ *     writers doing every kind of change are SIGKILLed at random moments;
+ *     afterwards the store opens, passes libdb's verify, has every pin, and
+ *     its lock is free.
+ *
+ * Each operation goes through core/relay and so opens, locks and commits
+ * the store as relaygate-allow and relaygate-check do.
+ */
+#include <db.h>
+#include <limits.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/relay.h"
+#include "stores/grantdb.h"
+
+#define PINS 50
+
+static struct config cfg;
+static volatile sig_atomic_t done;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	done = 1;
+}
+
+static void
+die(const char *what, const struct err *e)
+{
+	fprintf(stderr, "stress[%ld]: %s: %s\n", (long)getpid(), what, e ? e->msg : "");
+	_exit(1);
+}
+
+static struct addr
+A(const char *fmt, int a, int b, int c)
+{
+	char s[64];
+	struct addr x;
+
+	snprintf(s, sizeof s, fmt, a, b, c);
+	if (addr_parse(s, &x, NULL) < 0)
+		die("bad address", NULL);
+	return x;
+}
+
+static struct addr
+pin_addr(int i)
+{
+	return A("172.16.%d.%d%.0d", i / 256, i % 256, 0);
+}
+
+static struct addr
+grant_addr(int w, int i)
+{
+	return A("10.%d.%d.%d", w, i / 256, i % 256);
+}
+
+static void
+make_pins(void)
+{
+	struct addr a;
+	struct err e;
+	int i;
+
+	for (i = 0; i < PINS; i++) {
+		a = pin_addr(i);
+		if (relay_pin(&cfg, &a, "stress", i % 2 ? "@pin" : NULL, "kept", 1, &e) < 0)
+			die("pin", &e);
+	}
+}
+
+static void
+check_pins(const char *when)
+{
+	struct relay_decision d;
+	struct addr a;
+	struct err e;
+	int i;
+
+	for (i = 0; i < PINS; i++) {
+		a = pin_addr(i);
+		if (relay_check(&cfg, &a, time(NULL), &d, &e) < 0)
+			die("check pin", &e);
+		if (d.answer != RELAY_PIN) {
+			fprintf(stderr, "stress: pin %s lost %s\n", a.text, when);
+			_exit(2);
+		}
+	}
+}
+
+static void
+report(int fd, long ops)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%ld\n", ops);
+
+	if (write(fd, buf, (size_t)n) != n)
+		_exit(1);
+}
+
+static void
+writer(int w, int ops, int out)
+{
+	struct addr a;
+	struct err e;
+	int64_t now = time(NULL);
+	int i;
+
+	for (i = 0; i < ops; i++) {
+		a = grant_addr(w, i);
+		/* Odd ones were granted two hours ago for a minute: due for the sweeper. */
+		if (relay_allow(&cfg, &a, "user", "pop3", i % 2 ? 60 : 3600,
+		    i % 2 ? now - 7200 : now, &e) != RELAY_DONE)
+			die("allow", &e);
+	}
+	report(out, ops);
+	_exit(0);
+}
+
+static void
+reader(int r, int writers, int ops, int out)
+{
+	struct relay_decision d;
+	struct addr a;
+	struct err e;
+	long n = 0;
+	unsigned seed = (unsigned)r * 7919u + 1;
+
+	while (!done) {
+		a = pin_addr((int)(rand_r(&seed) % PINS));
+		if (relay_check(&cfg, &a, time(NULL), &d, &e) < 0)
+			die("check", &e);
+		if (d.answer != RELAY_PIN) {
+			fprintf(stderr, "stress: reader saw pin %s missing\n", a.text);
+			_exit(2);
+		}
+		a = grant_addr((int)(rand_r(&seed) % (unsigned)writers),
+		    (int)(rand_r(&seed) % (unsigned)ops) & ~1);
+		if (relay_check(&cfg, &a, time(NULL), &d, &e) < 0)
+			die("check", &e);
+		n += 2;
+	}
+	report(out, n);
+	_exit(0);
+}
+
+static void
+sweeper(int out)
+{
+	struct err e;
+	long n = 0, removed, total = 0;
+
+	while (!done) {
+		if (relay_expire(&cfg, time(NULL), &removed, &e) < 0)
+			die("expire", &e);
+		total += removed;
+		n++;
+	}
+	report(out, n);
+	_exit(0);
+}
+
+static pid_t
+spawn(void (*fn)(int, int, int, int), int a, int b, int c, int d)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		alarm(300);	/* a hang fails the test instead of stalling it */
+		fn(a, b, c, d);
+	}
+	return pid;
+}
+
+static void writer4(int a, int b, int c, int d) { (void)d; writer(a, b, c); }
+static void reader4(int a, int b, int c, int d) { reader(a, b, c, d); }
+static void sweeper4(int a, int b, int c, int d) { (void)a; (void)b; (void)c; sweeper(d); }
+
+static int
+concurrency(int writers, int ops, int readers)
+{
+	struct sigaction sa;
+	pid_t *pids;
+	int fds[2], i, w, status, failed = 0, nproc = writers + readers + 1;
+	long total = 0, n;
+	FILE *in;
+	struct relay_stats st;
+	struct relay_decision d;
+	struct addr a;
+	struct err e;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	make_pins();
+	if (pipe(fds) < 0 || (pids = calloc((size_t)nproc, sizeof *pids)) == NULL)
+		return 1;
+	for (i = 0; i < readers; i++)
+		pids[writers + i] = spawn(reader4, i, writers, ops, fds[1]);
+	pids[writers + readers] = spawn(sweeper4, 0, 0, 0, fds[1]);
+	for (w = 0; w < writers; w++)
+		pids[w] = spawn(writer4, w, ops, fds[1], 0);
+	close(fds[1]);
+	for (i = 0; i < writers; i++)
+		if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "stress: writer %d failed (status %d)\n", i, status);
+			failed = 1;
+		}
+	for (i = writers; i < nproc; i++)
+		kill(pids[i], SIGUSR1);
+	for (i = writers; i < nproc; i++)
+		if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "stress: %s %d failed (status %d)\n",
+			    i == nproc - 1 ? "sweeper" : "reader", i, status);
+			failed = 1;
+		}
+	in = fdopen(fds[0], "r");
+	while (in != NULL && fscanf(in, "%ld", &n) == 1)
+		total += n;
+	if (failed)
+		return 1;
+
+	/* Afterwards: every pin, every live grant, no expired one after a last sweep. */
+	if (relay_expire(&cfg, time(NULL), &n, &e) < 0)
+		die("final expire", &e);
+	check_pins("after the run");
+	for (w = 0; w < writers; w++)
+		for (i = 0; i < ops; i++) {
+			a = grant_addr(w, i);
+			if (relay_check(&cfg, &a, time(NULL), &d, &e) < 0)
+				die("final check", &e);
+			if ((d.answer == RELAY_GRANT) != (i % 2 == 0)) {
+				fprintf(stderr, "stress: %s is %s\n", a.text,
+				    i % 2 ? "still there" : "missing");
+				return 1;
+			}
+		}
+	if (relay_stats(&cfg, time(NULL), &st, &e) < 0)
+		die("stats", &e);
+	if (st.expired != 0 || st.pinned != PINS || st.live != (long)writers * ((ops + 1) / 2)) {
+		fprintf(stderr, "stress: stats live %ld pinned %ld expired %ld\n",
+		    st.live, st.pinned, st.expired);
+		return 1;
+	}
+	printf("processes %d, operations %ld, live %ld, pinned %ld, expired %ld\n",
+	    nproc, total, st.live, st.pinned, st.expired);
+	return total >= 20000 ? 0 : (fprintf(stderr, "stress: only %ld operations\n", total), 1);
+}
+
+/* A writer that never stops: every kind of change, in random order. */
+static void
+chaos(unsigned seed)
+{
+	struct addr a;
+	struct err e;
+	long removed;
+	int64_t now = time(NULL);
+
+	for (;;) {
+		int r = (int)(rand_r(&seed) % 100), x = (int)(rand_r(&seed) % 2000);
+
+		a = A("10.%d.%d.%d", 200, x / 256, x % 256);
+		if (r < 50)
+			relay_allow(&cfg, &a, "chaos", "pop3", 1 + x % 50, now, &e);
+		else if (r < 65)
+			relay_revoke(&cfg, &a, &e);
+		else if (r < 80) {
+			a = A("192.168.%d.%d%.0d", x / 256, x % 256, 0);
+			relay_pin(&cfg, &a, "chaos", NULL, "temporary", now, &e);
+		} else if (r < 90) {
+			a = A("192.168.%d.%d%.0d", x / 256, x % 256, 0);
+			relay_unpin(&cfg, &a, &e);
+		} else
+			relay_expire(&cfg, now + x % 60, &removed, &e);
+	}
+}
+
+static int
+verify(const char *name)
+{
+	char path[PATH_MAX + 32];
+	DB *db;
+
+	snprintf(path, sizeof path, "%s/%s", cfg.dir, name);
+	if (db_create(&db, NULL, 0) != 0)
+		return -1;
+	return db->verify(db, path, NULL, NULL, 0) == 0 ? 0 : -1;
+}
+
+static int
+crash(int kills)
+{
+	char journal[PATH_MAX + 32], gpath[PATH_MAX + 32];
+	struct relay_decision d;
+	struct addr a;
+	struct err e;
+	int k, status, journals = 0, fd;
+	unsigned seed = (unsigned)getpid();
+	pid_t pid;
+
+	snprintf(journal, sizeof journal, "%s/%s", cfg.dir, GRANTDB_JOURNAL);
+	snprintf(gpath, sizeof gpath, "%s/%s", cfg.dir, GRANTDB_FILE);
+	make_pins();
+	for (k = 0; k < kills; k++) {
+		if ((pid = fork()) == 0)
+			chaos(seed + (unsigned)k);
+		usleep(200 + rand_r(&seed) % 8000);
+		kill(pid, SIGKILL);
+		if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status)) {
+			fprintf(stderr, "stress: writer ended by itself (status %d)\n", status);
+			return 1;
+		}
+		if (access(journal, F_OK) == 0)
+			journals++;
+		/* The dead writer's lock went with it: a reader gets in at once. */
+		cfg.lock_timeout_ms = 1000;
+		a = pin_addr(k % PINS);
+		if (relay_check(&cfg, &a, time(NULL), &d, &e) < 0) {
+			fprintf(stderr, "stress: check after kill %d: %s\n", k + 1, e.msg);
+			return 1;
+		}
+		if (d.answer != RELAY_PIN) {
+			fprintf(stderr, "stress: pin %s lost after kill %d\n", a.text, k + 1);
+			return 1;
+		}
+	}
+	if ((fd = open(gpath, O_RDONLY)) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "stress: %s still locked after the writers died\n", gpath);
+		return 1;
+	}
+	close(fd);
+	if (verify(GRANTDB_FILE) < 0 || verify(GRANTDB_META) < 0) {
+		fprintf(stderr, "stress: verify failed\n");
+		return 1;
+	}
+	check_pins("after the kills");
+	printf("kills %d, journals left by a killed writer %d, pins %d kept, verify ok\n",
+	    kills, journals, PINS);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sync = getenv("RELAYGATE_SYNC");
+
+	if (argc < 3) {
+		fputs("usage: stress concurrency DIR WRITERS OPS READERS\n"
+		    "       stress crash DIR KILLS\n", stderr);
+		return 2;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	snprintf(cfg.dir, sizeof cfg.dir, "%s", argv[2]);
+	cfg.expiry = 900;
+	cfg.lock_timeout_ms = 30000;
+	cfg.sync = sync == NULL || strcmp(sync, "no") != 0;
+	if (strcmp(argv[1], "concurrency") == 0 && argc == 6)
+		return concurrency(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+	if (strcmp(argv[1], "crash") == 0 && argc == 4)
+		return crash(atoi(argv[3]));
+	fputs("stress: bad arguments\n", stderr);
+	return 2;
+}

@@ -27,12 +27,13 @@ struct grantdb {
 	enum grantdb_mode mode;
 	struct grantdb_opts o;
 	int lockfd;
+	int gatefd;		/* the turnstile, or -1 */
 	DB *grants;
 	DB *meta;		/* NULL until needed (reads) or absent */
 	int meta_tried;
 	int dirty;
 	time_t mtime;		/* grants.db's mtime when last seen */
-	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX];
+	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
 
 /* libdb's own messages are caught here, never printed (STYLE 11). */
@@ -148,16 +149,49 @@ recover(struct grantdb *db, struct err *e)
 }
 
 static int
-take(struct grantdb *db, int op, struct err *e)
+take_fd(struct grantdb *db, int fd, const char *path, int op, struct err *e)
 {
-	if (lock_take(db->lockfd, op, db->o.lock_timeout_ms) == 0)
+	if (lock_take(fd, op, db->o.lock_timeout_ms) == 0)
 		return 0;
 	if (errno == ETIMEDOUT)
 		err_set(e, ERR_TEMP, 0, "lock %s: still locked after %ld ms",
-		    db->gpath, db->o.lock_timeout_ms);
+		    path, db->o.lock_timeout_ms);
 	else
-		err_set(e, ERR_TEMP, errno, "lock %s", db->gpath);
+		err_set(e, ERR_TEMP, errno, "lock %s", path);
 	return -1;
+}
+
+static int
+take(struct grantdb *db, int op, struct err *e)
+{
+	return take_fd(db, db->lockfd, db->gpath, op, e);
+}
+
+/*
+ * Lock grants.db for mode, through the turnstile: a writer keeps the gate
+ * while it waits, so readers that come after it wait too; a reader only
+ * passes through.  Without a gate file (a store made by someone else) the
+ * plain lock is taken.
+ */
+static int
+take_turn(struct grantdb *db, struct err *e)
+{
+	int w = db->mode == GRANTDB_WRITE;
+
+	db->gatefd = open(db->tpath, (w ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0664);
+	if (db->gatefd < 0 && errno != ENOENT && errno != EACCES) {
+		err_set(e, ERR_TEMP, errno, "open %s", db->tpath);
+		return -1;
+	}
+	if (db->gatefd >= 0 && take_fd(db, db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, e) < 0)
+		return -1;
+	if (!w && db->gatefd >= 0)
+		flock(db->gatefd, LOCK_UN);
+	if (take(db, w ? LOCK_EX : LOCK_SH, e) < 0)
+		return -1;
+	if (w && db->gatefd >= 0)
+		flock(db->gatefd, LOCK_UN);
+	return 0;
 }
 
 static int
@@ -188,9 +222,11 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	db->mode = mode;
 	db->o = *o;
 	db->lockfd = -1;
+	db->gatefd = -1;
 	if (snprintf(db->gpath, sizeof db->gpath, "%s/%s", dir, GRANTDB_FILE) >= PATH_MAX ||
 	    snprintf(db->mpath, sizeof db->mpath, "%s/%s", dir, GRANTDB_META) >= PATH_MAX ||
-	    snprintf(db->jpath, sizeof db->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX) {
+	    snprintf(db->jpath, sizeof db->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX ||
+	    snprintf(db->tpath, sizeof db->tpath, "%s/%s", dir, GRANTDB_GATE) >= PATH_MAX) {
 		err_set(e, ERR_PERM, ENAMETOOLONG, "open store in %s", dir);
 		goto fail;
 	}
@@ -207,7 +243,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		err_set(e, ERR_TEMP, errno, "open %s", db->gpath);
 		goto fail;
 	}
-	if (take(db, mode == GRANTDB_WRITE ? LOCK_EX : LOCK_SH, e) < 0)
+	if (take_turn(db, e) < 0)
 		goto fail;
 	if (access(db->jpath, F_OK) == 0) {
 		/* A writer died after its commit point: finish its work first. */
@@ -265,6 +301,8 @@ grantdb_close(struct grantdb *db)
 		pagelog_end();
 	if (db->lockfd >= 0)
 		close(db->lockfd);
+	if (db->gatefd >= 0)
+		close(db->gatefd);
 	free(db);
 }
 

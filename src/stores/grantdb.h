@@ -13,7 +13,9 @@
  *                   reads k index entries, not all n grants.
  *
  * Readers share and writers exclude with flock(2) on grants.db, the lock
- * Postfix itself takes.  Writes go through pagelog, so a writer killed at any
+ * Postfix itself takes.  A turnstile in front of it (grants.lock: a writer
+ * holds it exclusively while it waits, a reader passes through it shared)
+ * keeps a stream of readers from starving the writers.  Writes go through pagelog, so a writer killed at any
  * instant never leaves a torn file.  A commit moves grants.db's mtime on by
  * at least a second so that Postfix's smtpd processes see the change.
  * No handle is kept open across operations: open, act, close.
@@ -30,6 +32,7 @@
 #define GRANTDB_FILE "grants.db"
 #define GRANTDB_META "grants-meta.db"
 #define GRANTDB_JOURNAL "grants.journal"
+#define GRANTDB_GATE "grants.lock"
 
 struct grantdb;
 
