@@ -234,6 +234,10 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		goto fail;
 	}
+	if (mode == GRANTDB_WRITE && stat(dir, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+		goto fail;
+	}
 	if (mode == GRANTDB_WRITE && !o->no_create &&
 	    (ensure_file(db->mpath, 0660, e) < 0 || ensure_file(db->gpath, 0664, e) < 0))
 		goto fail;

@@ -1,0 +1,60 @@
+#!/bin/bash
+# relaygate expire --loop: the background expiry that replaces the cron job.
+. "$(dirname "$0")/lib.sh"
+plan 12
+
+now() { date +%s.%N; }
+gone_by() {	# seconds from $1 to when $2 left the list --all output (max 10 s)
+	local t0=$1 addr=$2 i
+	for i in $(seq 1 200); do
+		if ! relaygate list --all | cut -f1 | grep -qx "$addr"; then
+			echo "$(now) - $t0" | bc
+			return
+		fi
+		sleep 0.05
+	done
+	echo 99
+}
+
+relaygate pin 198.51.100.1 --note office
+relaygate pin 2001:db8::f00d
+interval=0.5
+relaygate expire --loop --interval $interval 2>"$T_TMP/loop.log" &
+loop=$!
+
+t1=$(now); relaygate allow 192.0.2.1 --ttl 1
+t2=$(now); relaygate allow 192.0.2.2 --ttl 2
+t3=$(now); relaygate allow 2001:db8::3 --ttl 3
+g1=$(gone_by "$t1" 192.0.2.1)
+g2=$(gone_by "$t2" 192.0.2.2)
+g3=$(gone_by "$t3" 2001:db8::3)
+# The grant lives until the second after its expiry begins: TTL + interval + 1 s at most.
+ok "$(echo "$g1 <= 1 + $interval + 1" | bc | grep -qx 1; echo $?)" "a 1 s grant is gone ${g1} s after it was made"
+ok "$(echo "$g2 <= 2 + $interval + 1" | bc | grep -qx 1; echo $?)" "a 2 s grant is gone ${g2} s after it was made"
+ok "$(echo "$g3 <= 3 + $interval + 1" | bc | grep -qx 1; echo $?)" "a 3 s grant is gone ${g3} s after it was made"
+# Expiry is in whole seconds: a TTL of 3 lasts more than 2 s and at most 3.
+ok "$(echo "$g3 > 1.95" | bc | grep -qx 1; echo $?)" "but not before its time: the 3 s grant lived ${g3} s"
+is "$(relaygate list --all | cut -f1,2 | tr '\t' ' ')" "198.51.100.1 pinned
+2001:db8::f00d pinned" "pins stay"
+like "$(cat "$T_TMP/loop.log")" "relaygate: expired 1 grant" "each sweep that removed something is logged"
+
+# The store briefly missing: the loop says so once and carries on.
+mv "$RELAYGATE_DIR" "$RELAYGATE_DIR.away"
+sleep 1.2
+mv "$RELAYGATE_DIR.away" "$RELAYGATE_DIR"
+relaygate allow 192.0.2.4 --ttl 1; t4=$(now)
+g4=$(gone_by "$t4" 192.0.2.4)
+ok "$(kill -0 $loop; echo $?)" "the loop survives the store going missing"
+is "$(grep -c 'will retry' "$T_TMP/loop.log")" 1 "it logs the trouble once"
+like "$(cat "$T_TMP/loop.log")" "store usable again" "and when it is over"
+ok "$(echo "$g4 <= 1 + $interval + 1" | bc | grep -qx 1; echo $?)" "and expires again afterwards (${g4} s)"
+
+# SIGTERM ends it at once, with status 0.
+t=$(now)
+kill -TERM $loop
+wait $loop
+rc=$?
+took=$(echo "$(now) - $t" | bc)
+is "$rc" 0 "SIGTERM: exit status 0"
+ok "$(echo "$took < 1" | bc | grep -qx 1; echo $?)" "within 1 s (${took} s)"
+done_testing

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Many processes at once, and writers killed at random: the store holds.
+. "$(dirname "$0")/lib.sh"
+plan 6
+
+# On tmpfs when there is one: the test is about locks and journals, not disks.
+base=${TMPDIR:-/tmp}
+[ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+dir=$(mktemp -d "$base/rgstress.XXXXXX")
+trap 'rm -rf "$T_TMP" "$dir"' EXIT
+
+mkdir -p "$dir/c"
+run timeout 600 stress concurrency "$dir/c" 50 400 8
+is "$RC" 0 "50 writers, 8 readers and a sweeper at once: no error, no hang"
+like "$OUT" "operations [0-9]+, live 10000, pinned 50, expired 0" "every live grant and pin found, every expired one swept ($OUT)"
+ops=$(printf '%s' "$OUT" | sed -n 's/.*operations \([0-9]*\).*/\1/p')
+ok "$([ "${ops:-0}" -ge 20000 ]; echo $?)" "at least 20,000 operations ($ops)"
+
+mkdir -p "$dir/k"
+run timeout 600 stress crash "$dir/k" 250
+is "$RC" 0 "250 writers SIGKILLed at random moments: the store holds ($OUT)"
+run db5.3_verify "$dir/k/grants.db" "$dir/k/grants-meta.db"
+is "$RC" 0 "db_verify passes on both files afterwards"
+run env RELAYGATE_DIR="$dir/k" RELAYGATE_LOCK_TIMEOUT_MS=100 relaygate list
+is "$(printf '%s\n' "$OUT" | grep -c '^172\.16\.[0-9.]*	pinned	stress	')" "50" "no lock left behind, and all 50 pins made before the kills there"
+done_testing
