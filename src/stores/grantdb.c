@@ -22,6 +22,7 @@
 #define META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX))
 #define VALUE_MAX 24		/* 20 digits, NUL, slack */
 #define IDX_KEY_MAX (1 + 8 + ADDR_TEXT_MAX)
+#define GRANTDB_PAGESIZE 1024
 
 struct grantdb {
 	enum grantdb_mode mode;
@@ -119,6 +120,13 @@ ensure_file(const char *path, int mode, struct err *e)
 	unlink(tmp);
 	if (db_new(&db, 0, tmp, e) < 0)
 		return -1;
+	/* Small pages: a sweep deletes grants scattered over the whole tree,
+	 * and each page it touches is journalled and written back whole. */
+	if ((ret = db->set_pagesize(db, GRANTDB_PAGESIZE)) != 0) {
+		dberr(e, ret, "set page size for", tmp);
+		db->close(db, DB_NOSYNC);
+		return -1;
+	}
 	ret = db->open(db, NULL, tmp, NULL, DB_BTREE, DB_CREATE | DB_EXCL, mode);
 	if (ret != 0) {
 		dberr(e, ret, "create", tmp);
@@ -441,21 +449,22 @@ dbt_out(DBT *d, void *buf, size_t cap)
 	d->flags = DB_DBT_USERMEM;
 }
 
+/*
+ * Where a grant's details live in grants-meta.db: a pin under 'p' ADDRESS,
+ * a grant under 'x' EXPIRY ADDRESS, which is also the expiry index, so a
+ * sweep deletes one contiguous run of keys there.  grants.db's value gives
+ * the expiry that finds the record.
+ */
 static size_t
-meta_key(unsigned char *k, const char *addr)
+rec_key(unsigned char *k, const char *addr, int pinned, int64_t expires)
 {
 	size_t n = strlen(addr);
 
-	k[0] = 'g';
-	memcpy(k + 1, addr, n);
-	return n + 1;
-}
-
-static size_t
-idx_key(unsigned char *k, int64_t expires, const char *addr)
-{
-	size_t n = strlen(addr);
-
+	if (pinned) {
+		k[0] = 'p';
+		memcpy(k + 1, addr, n);
+		return n + 1;
+	}
 	k[0] = 'x';
 	be64_put(k + 1, (uint64_t)expires);
 	memcpy(k + 9, addr, n);
@@ -495,11 +504,12 @@ grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 	return 1;
 }
 
-/* The meta record of addr: 1 and *g, 0 none, -1 and e. */
+/* The meta record of addr's grant or pin: 1 and *g, 0 none, -1 and e. */
 static int
-meta_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
+meta_get(struct grantdb *db, const char *addr, int pinned, int64_t expires,
+    struct grant *g, struct err *e)
 {
-	unsigned char kb[1 + ADDR_TEXT_MAX], v[META_MAX];
+	unsigned char kb[IDX_KEY_MAX], v[META_MAX];
 	DBT k, d;
 	int ret;
 
@@ -507,7 +517,7 @@ meta_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
 		return -1;
 	if (db->meta == NULL)
 		return 0;
-	dbt_in(&k, kb, meta_key(kb, addr));
+	dbt_in(&k, kb, rec_key(kb, addr, pinned, expires));
 	dbt_out(&d, v, sizeof v);
 	ret = db->meta->get(db->meta, NULL, &k, &d, 0);
 	if (ret == DB_NOTFOUND)
@@ -535,7 +545,7 @@ assemble(struct grantdb *db, const char *addr, int64_t expires, int pinned,
 	snprintf(g->addr, sizeof g->addr, "%s", addr);
 	g->pinned = pinned;
 	g->expires = pinned ? 0 : expires;
-	if ((r = meta_get(db, addr, &m, e)) < 0)
+	if ((r = meta_get(db, addr, pinned, expires, &m, e)) < 0)
 		return -1;
 	if (r == 1 && m.pinned == pinned && (pinned || m.expires == expires)) {
 		g->granted = m.granted;
@@ -601,20 +611,17 @@ put_key(DB *d, const void *key, size_t kn, const void *val, size_t vn,
 	return 0;
 }
 
-/* Remove addr's meta record and its index entry: 1, 0 none, -1. */
+/* Remove the meta record of addr's current grant or pin: 1, 0 no grant, -1. */
 static int
 meta_del(struct grantdb *db, const char *addr, struct err *e)
 {
 	unsigned char kb[IDX_KEY_MAX];
-	struct grant old;
-	int r;
+	int64_t expires;
+	int pinned, r;
 
-	if ((r = meta_get(db, addr, &old, e)) <= 0)
+	if ((r = grantdb_lookup(db, addr, &expires, &pinned, e)) <= 0)
 		return r;
-	if (!old.pinned &&
-	    del_key(db->meta, kb, idx_key(kb, old.expires, addr), db->mpath, e) < 0)
-		return -1;
-	if (del_key(db->meta, kb, meta_key(kb, addr), db->mpath, e) < 0)
+	if (del_key(db->meta, kb, rec_key(kb, addr, pinned, expires), db->mpath, e) < 0)
 		return -1;
 	return 1;
 }
@@ -639,9 +646,8 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 	if (meta_del(db, g->addr, e) < 0 ||
 	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
 		db->gpath, e) < 0 ||
-	    put_key(db->meta, kb, meta_key(kb, g->addr), mv, mlen, db->mpath, e) < 0 ||
-	    (!g->pinned && put_key(db->meta, kb, idx_key(kb, g->expires, g->addr),
-		"", 0, db->mpath, e) < 0))
+	    put_key(db->meta, kb, rec_key(kb, g->addr, g->pinned, g->expires),
+		mv, mlen, db->mpath, e) < 0)
 		return -1;
 	db->dirty = 1;
 	return 0;
@@ -650,18 +656,19 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 int
 grantdb_del(struct grantdb *db, const char *addr, struct err *e)
 {
-	int g, m;
+	int g;
 
 	if (must_write(db, e) < 0)
 		return -1;
 	if (strlen(addr) >= ADDR_TEXT_MAX)
 		return 0;
-	if ((g = del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e)) < 0 ||
-	    (m = meta_del(db, addr, e)) < 0)
+	/* The details first: grants.db's value says where they are. */
+	if (meta_del(db, addr, e) < 0 ||
+	    (g = del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e)) < 0)
 		return -1;
-	if (g || m)
+	if (g)
 		db->dirty = 1;
-	return g || m;
+	return g;
 }
 
 int
@@ -793,7 +800,7 @@ grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 	unsigned char kb[IDX_KEY_MAX];
 	int64_t expires;
 	size_t n, i;
-	int pinned, r, rc = 0;
+	int pinned, r, match, rc = 0;
 
 	*removed = 0;
 	if (must_write(db, e) < 0)
@@ -808,19 +815,16 @@ grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 		for (i = 0; i < n && rc == 0; i++) {
 			const char *a = due[i].addr;
 
-			/* grants.db decides: only the grant this entry indexes goes. */
+			/* grants.db decides: only the grant this entry is for goes. */
 			r = grantdb_lookup(db, a, &expires, &pinned, e);
+			match = r == 1 && !pinned && expires == due[i].expires;
 			if (r < 0 ||
-			    (r == 1 && !pinned && expires == due[i].expires &&
-			     del_key(db->grants, a, strlen(a) + 1, db->gpath, e) < 0) ||
-			    del_key(db->meta, kb, idx_key(kb, due[i].expires, a),
+			    (match && del_key(db->grants, a, strlen(a) + 1, db->gpath, e) < 0) ||
+			    del_key(db->meta, kb, rec_key(kb, a, 0, due[i].expires),
 			     db->mpath, e) < 0)
 				rc = -1;
-			else if (r == 1 && !pinned && expires == due[i].expires) {
-				if (del_key(db->meta, kb, meta_key(kb, a), db->mpath, e) < 0)
-					rc = -1;
+			else if (match)
 				(*removed)++;
-			}
 			db->dirty = 1;
 		}
 	} while (rc == 0 && n == BATCH);

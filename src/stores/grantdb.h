@@ -6,11 +6,12 @@
  *                   or "0\0" for a pin.  Digits only, with postmap's trailing
  *                   NULs, so Postfix can use the file directly as
  *                   check_client_access btree:DIR/grants.
- *   grants-meta.db  what Postfix need not see: per address the user,
- *                   protocol, time granted, a pin's RELAYCLIENT and note
- *                   (key 'g' ADDRESS), and the expiry index (key 'x', 64-bit
- *                   big-endian expiry, ADDRESS), so that expiring k grants
- *                   reads k index entries, not all n grants.
+ *   grants-meta.db  what Postfix need not see: the user, protocol, time
+ *                   granted, a pin's RELAYCLIENT and note.  A grant's record
+ *                   is keyed 'x', 64-bit big-endian expiry, ADDRESS: that is
+ *                   the expiry index too, so expiring k grants reads and
+ *                   deletes k contiguous entries, not all n grants.  A pin's
+ *                   record is keyed 'p' ADDRESS.
  *
  * Readers share and writers exclude with flock(2) on grants.db, the lock
  * Postfix itself takes.  A turnstile in front of it (grants.lock: a writer

@@ -26,6 +26,7 @@
 
 #define MAGIC "RGPAGES1"
 #define HDR 16
+#define IOV_BATCH 512	/* iovecs per call; Linux takes 1024 */
 
 struct rec {
 	unsigned char type;	/* 'W' or 'T' */
@@ -381,43 +382,6 @@ rec_header(unsigned char h[HDR], const struct rec *r)
 	put_le(h + 8, r->off, 8);
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, c, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-pwrite_all(int fd, const void *p, size_t n, off_t off)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = pwrite(fd, c, n, off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return 0;
-}
-
 /* The directory part of path, for fsync after rename and unlink. */
 static int
 sync_dir_of(const char *path)
@@ -440,88 +404,226 @@ sync_dir_of(const char *path)
 	return rc;
 }
 
+/* Gathered writes: many records per writev(2), not two calls each. */
+struct batch {
+	int fd;
+	int n;
+	struct iovec iov[IOV_BATCH];
+};
+
+static int
+batch_flush(struct batch *b)
+{
+	struct iovec *v = b->iov;
+	int n = b->n;
+	ssize_t w;
+
+	step();
+	while (n > 0) {
+		if ((w = writev(b->fd, v, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)w >= v->iov_len) {
+			w -= (ssize_t)v->iov_len;
+			v++;
+			n--;
+		}
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
+	}
+	b->n = 0;
+	return 0;
+}
+
+static int
+batch_add(struct batch *b, const void *p, size_t len)
+{
+	if (b->n == IOV_BATCH && batch_flush(b) < 0)
+		return -1;
+	b->iov[b->n].iov_base = (void *)(uintptr_t)p;
+	b->iov[b->n].iov_len = len;
+	b->n++;
+	return 0;
+}
+
 static int
 write_journal(const char *tmp, int sync, struct err *e)
 {
-	unsigned char h[HDR];
+	unsigned char *hdrs, end[HDR];
 	uint64_t sum = 0xcbf29ce484222325ULL;
+	struct batch *b;
 	size_t i;
-	int fd;
+	int rc = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err_set(e, ERR_TEMP, errno, "create %s", tmp);
+	hdrs = malloc(pl.nrecs * HDR);
+	b = malloc(sizeof *b);
+	if (hdrs == NULL || b == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "write %s", tmp);
+		free(hdrs);
+		free(b);
 		return -1;
 	}
+	b->n = 0;
+	b->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (b->fd < 0) {
+		err_set(e, ERR_TEMP, errno, "create %s", tmp);
+		goto out;
+	}
 	sum = fnv(sum, MAGIC, 8);
-	if (write_all(fd, MAGIC, 8) < 0)
+	if (batch_add(b, MAGIC, 8) < 0)
 		goto fail;
 	for (i = 0; i < pl.nrecs; i++) {
 		const struct rec *r = &pl.recs[i];
+		unsigned char *h = hdrs + i * HDR;
 
-		step();
 		rec_header(h, r);
 		sum = fnv(sum, h, HDR);
-		if (write_all(fd, h, HDR) < 0)
+		if (batch_add(b, h, HDR) < 0)
 			goto fail;
 		if (r->type == 'W') {
 			sum = fnv(sum, r->data, r->len);
-			if (write_all(fd, r->data, r->len) < 0)
+			if (batch_add(b, r->data, r->len) < 0)
 				goto fail;
 		}
 	}
-	memset(h, 0, HDR);
-	h[0] = 'E';
-	put_le(h + 4, pl.nrecs, 4);
-	put_le(h + 8, sum, 8);
-	step();
-	if (write_all(fd, h, HDR) < 0)
+	memset(end, 0, HDR);
+	end[0] = 'E';
+	put_le(end + 4, pl.nrecs, 4);
+	put_le(end + 8, sum, 8);
+	if (batch_add(b, end, HDR) < 0 || batch_flush(b) < 0)
 		goto fail;
-	if (sync && fsync(fd) < 0)
+	if (sync && fsync(b->fd) < 0)
 		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
+	if (close(b->fd) < 0) {
+		b->fd = -1;
 		goto fail;
 	}
-	return 0;
+	rc = 0;
+	goto out;
 fail:
 	err_set(e, ERR_TEMP, errno, "write %s", tmp);
-	if (fd >= 0)
-		close(fd);
+	if (b->fd >= 0)
+		close(b->fd);
 	unlink(tmp);
-	return -1;
+out:
+	free(hdrs);
+	free(b);
+	return rc;
 }
 
-/* Apply records in order to fds[file]; then sync each. */
+/* A page write's place in the apply order. */
+struct span {
+	unsigned file;
+	uint64_t off;
+	size_t i;		/* record index: the highest wins */
+};
+
+static int
+by_place(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->i > y->i ? -1 : x->i < y->i;	/* newest first */
+}
+
+/* Write the newest version of each page of recs[from, to) (all 'W'), in file order, adjacent pages in one pwritev(2). */
+static int
+apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
+    const int *fds, const char *const *names, struct err *e)
+{
+	struct iovec iov[IOV_BATCH];
+	size_t n = 0, i, k;
+	ssize_t w;
+
+	for (i = from; i < to; i++) {
+		sp[n].file = recs[i].file;
+		sp[n].off = recs[i].off;
+		sp[n].i = i;
+		n++;
+	}
+	qsort(sp, n, sizeof *sp, by_place);
+	for (i = 0; i < n; i = k) {
+		uint64_t off = sp[i].off, next = off;
+		unsigned f = sp[i].file;
+		int cnt = 0;
+
+		for (k = i; k < n && sp[k].file == f && cnt < IOV_BATCH; k++) {
+			if (k > i && sp[k].off == sp[k - 1].off)
+				continue;	/* an older version of the same page */
+			if (sp[k].off != next)
+				break;
+			iov[cnt].iov_base = recs[sp[k].i].data;
+			iov[cnt].iov_len = recs[sp[k].i].len;
+			next += recs[sp[k].i].len;
+			cnt++;
+		}
+		while (k < n && sp[k].file == f && sp[k].off == sp[k - 1].off)
+			k++;		/* older versions of the last page taken */
+		step();
+		for (;;) {
+			w = pwritev(fds[f], iov, cnt, (off_t)off);
+			if (w >= 0 || errno != EINTR)
+				break;
+		}
+		if (w != (ssize_t)(next - off)) {
+			err_set(e, ERR_TEMP, w < 0 ? errno : EIO, "write %s", names[f]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Apply records in order to fds[file] (truncates split the order); then sync each. */
 static int
 apply(const struct rec *recs, size_t n, const int *fds, const char *const *names,
     unsigned nfiles, int sync, struct err *e)
 {
-	size_t i;
+	struct span *sp;
+	size_t i, from = 0;
 	unsigned f;
+	int rc = -1;
 
-	for (i = 0; i < n; i++) {
-		const struct rec *r = &recs[i];
-
-		step();
-		if (r->file >= nfiles || fds[r->file] < 0) {
+	for (i = 0; i < n; i++)
+		if (recs[i].file >= nfiles || fds[recs[i].file] < 0) {
 			err_set(e, ERR_PERM, 0, "journal names file %u, which is not open",
-			    r->file);
+			    recs[i].file);
 			return -1;
 		}
-		if (r->type == 'W' ?
-		    pwrite_all(fds[r->file], r->data, r->len, (off_t)r->off) :
-		    ftruncate(fds[r->file], (off_t)r->off)) {
-			err_set(e, ERR_TEMP, errno, "write %s", names[r->file]);
-			return -1;
+	if ((sp = malloc((n ? n : 1) * sizeof *sp)) == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "apply journal");
+		return -1;
+	}
+	for (i = 0; i <= n; i++) {
+		if (i < n && recs[i].type == 'W')
+			continue;
+		if (apply_writes(recs, from, i, sp, fds, names, e) < 0)
+			goto out;
+		if (i < n) {
+			step();
+			if (ftruncate(fds[recs[i].file], (off_t)recs[i].off) < 0) {
+				err_set(e, ERR_TEMP, errno, "truncate %s", names[recs[i].file]);
+				goto out;
+			}
 		}
+		from = i + 1;
 	}
 	for (f = 0; sync && f < nfiles; f++)
 		if (fds[f] >= 0 && fdatasync(fds[f]) < 0) {
 			err_set(e, ERR_TEMP, errno, "fsync %s", names[f]);
-			return -1;
+			goto out;
 		}
-	return 0;
+	rc = 0;
+out:
+	free(sp);
+	return rc;
 }
 
 static int

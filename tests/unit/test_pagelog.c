@@ -103,7 +103,7 @@ killed_at_every_commit_step_the_store_is_before_or_after(void **s)
 {
 	enum { PINS = 300, BATCH = 400 };
 	long step;
-	int status, present, crashed = 0;
+	int status, present, crashed = 0, before = 0, after = 0;
 	pid_t pid;
 
 	(void)s;
@@ -126,6 +126,8 @@ killed_at_every_commit_step_the_store_is_before_or_after(void **s)
 		crashed++;
 		present = count_present(PINS, PINS + BATCH);	/* recovers */
 		assert_true(present == 0 || present == BATCH);
+		before += present == 0;
+		after += present == BATCH;
 		assert_int_equal(count_present(0, 0), 0);
 		assert_int_equal(verify(GRANTDB_FILE), 0);
 		assert_int_equal(verify(GRANTDB_META), 0);
@@ -158,8 +160,11 @@ killed_at_every_commit_step_the_store_is_before_or_after(void **s)
 			grantdb_close(db);
 		}
 	}
-	/* Journal records, the trailer, the rename, the pages, the removal. */
-	assert_true(crashed > 10);
+	/* Killed while writing the journal, at the rename, while applying
+	 * pages and at the removal: both sides of the commit point. */
+	assert_true(crashed >= 5);
+	assert_true(before >= 2);
+	assert_true(after >= 2);
 	assert_int_equal(count_present(PINS, PINS + BATCH), BATCH);
 	assert_int_equal(verify(GRANTDB_FILE), 0);
 	assert_int_equal(verify(GRANTDB_META), 0);
