@@ -2,7 +2,7 @@
 # The chain programs never stop a login or a mail because of their own
 # trouble: one log line, then exec.  Only a failed exec ends them (111).
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 29
 
 show='echo "ran ${RELAYCLIENT-unset}"; exit 7'
 
@@ -52,6 +52,23 @@ if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
 	chmod 755 "$RELAYGATE_DIR"
 else
 	for i in 1 2 3 4; do skip "setpriv cannot change user here"; done
+fi
+
+# Installed setgid, relaygate-allow takes no setting from the environment.
+if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	cp "$RELAYGATE_BUILD/relaygate-allow" "$T_TMP/allow-setgid"
+	chown root:root "$T_TMP/allow-setgid"
+	chmod 2755 "$T_TMP/allow-setgid"
+	mkdir -p "$T_TMP/evil" && chmod 777 "$T_TMP/evil"
+	run env RELAYGATE_DIR="$T_TMP/evil" RELAYGATE_CONF="$T_TMP/evil/conf" TCPREMOTEIP=192.0.2.66 \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups "$T_TMP/allow-setgid" sh -c "$show"
+	case "$ERR" in
+	*"$T_TMP/evil"*) ok 1 "setgid: the store named in the environment is not used ($ERR)" ;;
+	*) ok 0 "setgid: the store named in the environment is not used" ;;
+	esac
+	is "$(ls "$T_TMP/evil")" "" "and nothing was written there"
+else
+	skip "setpriv cannot change user here"; skip "setpriv cannot change user here"
 fi
 
 # A damaged store: check logs and goes on.

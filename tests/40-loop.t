@@ -1,7 +1,7 @@
 #!/bin/bash
 # relaygate expire --loop: the background expiry that replaces the cron job.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 15
 
 now() { date +%s.%N; }
 gone_by() {	# seconds from $1 to when $2 left the list --all output (max 10 s)
@@ -48,6 +48,18 @@ ok "$(kill -0 $loop; echo $?)" "the loop survives the store going missing"
 is "$(grep -c 'will retry' "$T_TMP/loop.log")" 1 "it logs the trouble once"
 like "$(cat "$T_TMP/loop.log")" "store usable again" "and when it is over"
 ok "$(echo "$g4 <= 1 + $interval + 1" | bc | grep -qx 1; echo $?)" "and expires again afterwards (${g4} s)"
+
+# The store locked for a while (an admin's postmap, say): the loop waits it out.
+relaygate allow 192.0.2.5 --ttl 1; t5=$(now)
+flock "$RELAYGATE_DIR/grants.db" sleep 2 &
+locker=$!
+g5=$(gone_by "$t5" 192.0.2.5)
+wait $locker
+ok "$(kill -0 $loop; echo $?)" "the loop survives the store being locked"
+ok "$(echo "$g5 >= 1.9 && $g5 <= 2 + $interval + 1.5" | bc | grep -qx 1; echo $?)" "and sweeps as soon as the lock is gone (${g5} s)"
+relaygate allow 192.0.2.6 --ttl 1; t6=$(now)
+g6=$(gone_by "$t6" 192.0.2.6)
+ok "$(echo "$g6 <= 1 + $interval + 1" | bc | grep -qx 1; echo $?)" "then carries on as before (${g6} s)"
 
 # SIGTERM ends it at once, with status 0.
 t=$(now)
