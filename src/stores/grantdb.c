@@ -478,30 +478,47 @@ damaged(struct err *e, const char *path, const char *addr)
 	return -1;
 }
 
+/*
+ * The value under key, copied into buf (cap bytes): 1 and *n, 0 absent,
+ * -1 and e; a value too big for buf is a damaged record of addr.
+ */
+static int
+get_into(DB *d, const void *key, size_t klen, void *buf, size_t cap, size_t *n,
+    const char *path, const char *addr, struct err *e)
+{
+	DBT k, v;
+	int ret;
+
+	dbt_in(&k, key, klen);
+	dbt_out(&v, buf, cap);
+	ret = d->get(d, NULL, &k, &v, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret == DB_BUFFER_SMALL)
+		return damaged(e, path, addr);
+	if (ret != 0) {
+		dberr(e, ret, "read", path);
+		return -1;
+	}
+	*n = v.size;
+	return 1;
+}
+
 int
 grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
     int *pinned, struct err *e)
 {
 	char v[VALUE_MAX];
-	DBT k, d;
-	int ret;
+	size_t n;
+	int r;
 
 	if (strlen(addr) >= ADDR_TEXT_MAX)
 		return 0;
-	dbt_in(&k, addr, strlen(addr) + 1);
-	dbt_out(&d, v, sizeof v);
-	ret = db->grants->get(db->grants, NULL, &k, &d, 0);
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret == DB_BUFFER_SMALL)
+	r = get_into(db->grants, addr, strlen(addr) + 1, v, sizeof v, &n,
+	    db->gpath, addr, e);
+	if (r == 1 && value_decode(v, n, expires, pinned) < 0)
 		return damaged(e, db->gpath, addr);
-	if (ret != 0) {
-		dberr(e, ret, "read", db->gpath);
-		return -1;
-	}
-	if (value_decode(v, d.size, expires, pinned) < 0)
-		return damaged(e, db->gpath, addr);
-	return 1;
+	return r;
 }
 
 /* The meta record of addr's grant or pin: 1 and *g, 0 none, -1 and e. */
@@ -510,27 +527,18 @@ meta_get(struct grantdb *db, const char *addr, int pinned, int64_t expires,
     struct grant *g, struct err *e)
 {
 	unsigned char kb[IDX_KEY_MAX], v[META_MAX];
-	DBT k, d;
-	int ret;
+	size_t n;
+	int r;
 
 	if (open_meta(db, e) < 0)
 		return -1;
 	if (db->meta == NULL)
 		return 0;
-	dbt_in(&k, kb, rec_key(kb, addr, pinned, expires));
-	dbt_out(&d, v, sizeof v);
-	ret = db->meta->get(db->meta, NULL, &k, &d, 0);
-	if (ret == DB_NOTFOUND)
-		return 0;
-	if (ret == DB_BUFFER_SMALL)
+	r = get_into(db->meta, kb, rec_key(kb, addr, pinned, expires), v, sizeof v,
+	    &n, db->mpath, addr, e);
+	if (r == 1 && meta_decode(v, n, g) < 0)
 		return damaged(e, db->mpath, addr);
-	if (ret != 0) {
-		dberr(e, ret, "read", db->mpath);
-		return -1;
-	}
-	if (meta_decode(v, d.size, g) < 0)
-		return damaged(e, db->mpath, addr);
-	return 1;
+	return r;
 }
 
 /* A grant from grants.db's word on relaying and the meta record's details. */

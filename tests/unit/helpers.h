@@ -43,6 +43,25 @@ scratch_remove(char *d)
 	free(d);
 }
 
+/* The running test's scratch directory, made by scratch_setup. */
+static char *dir __attribute__((unused));
+
+static inline int
+scratch_setup(void **state)
+{
+	(void)state;
+	dir = scratch_dir();
+	return 0;
+}
+
+static inline int
+scratch_teardown(void **state)
+{
+	(void)state;
+	scratch_remove(dir);
+	return 0;
+}
+
 /* Defaults, with the store in dir and no fsync (tests are not about disks). */
 static inline void
 config_for(struct config *c, const char *dir)

@@ -3,13 +3,11 @@
 #include "core/chain.h"
 #include "core/relay.h"
 
-static char *dir;
 
 static int
 setup(void **s)
 {
-	(void)s;
-	dir = scratch_dir();
+	scratch_setup(s);
 	setenv("RELAYGATE_CONF", "/dev/null", 1);
 	setenv("RELAYGATE_DIR", dir, 1);
 	setenv("RELAYGATE_SYNC", "no", 1);
@@ -21,14 +19,6 @@ setup(void **s)
 	unsetenv("SERVICE");
 	unsetenv("TCPLOCALPORT");
 	setenv("USER", "alice", 1);
-	return 0;
-}
-
-static int
-teardown(void **s)
-{
-	(void)s;
-	scratch_remove(dir);
 	return 0;
 }
 
@@ -132,7 +122,7 @@ relay_ctrl_names_set_expiry_and_relayclient(void **s)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, scratch_teardown)
 	const struct CMUnitTest tests[] = {
 		T(allow_then_check_sets_relayclient),
 		T(dovecot_post_login_gives_ip_and_service),

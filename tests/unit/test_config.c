@@ -1,14 +1,12 @@
 /* test_config: defaults, file, environment, relay-ctrl names, setuid distrust. */
 #include "helpers.h"
 
-static char *dir;
 static char path[PATH_MAX];
 
 static int
 setup(void **s)
 {
-	(void)s;
-	dir = scratch_dir();
+	scratch_setup(s);
 	snprintf(path, sizeof path, "%s/relaygate.conf", dir);
 	unsetenv("RELAYGATE_CONF");
 	unsetenv("RELAYGATE_DIR");
@@ -17,14 +15,6 @@ setup(void **s)
 	unsetenv("RELAYGATE_RELAYCLIENT");
 	unsetenv("RELAY_CTRL_RELAYCLIENT");
 	unsetenv("RELAY_CTRL_DIR");
-	return 0;
-}
-
-static int
-teardown(void **s)
-{
-	(void)s;
-	scratch_remove(dir);
 	return 0;
 }
 
@@ -151,12 +141,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(defaults_are_system_paths_and_900_seconds, setup, teardown),
-		cmocka_unit_test_setup_teardown(file_settings_are_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(environment_overrides_file_and_relay_ctrl_names_work, setup, teardown),
-		cmocka_unit_test_setup_teardown(untrusted_environment_is_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(conf_variable_names_the_file_and_it_must_exist, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_settings_name_the_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(defaults_are_system_paths_and_900_seconds, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(file_settings_are_read, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(environment_overrides_file_and_relay_ctrl_names_work, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(untrusted_environment_is_ignored, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(conf_variable_names_the_file_and_it_must_exist, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(bad_settings_name_the_line, setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,24 +7,7 @@
 #include "helpers.h"
 #include "stores/grantdb.h"
 
-static char *dir;
 static const struct grantdb_opts opts = { .lock_timeout_ms = 2000, .sync = 0 };
-
-static int
-setup(void **s)
-{
-	(void)s;
-	dir = scratch_dir();
-	return 0;
-}
-
-static int
-teardown(void **s)
-{
-	(void)s;
-	scratch_remove(dir);
-	return 0;
-}
 
 static struct grant
 grant_of(const char *addr, int64_t expires, int pinned)
@@ -307,7 +290,7 @@ writing_through_a_read_handle_is_refused(void **s)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
 	const struct CMUnitTest tests[] = {
 		T(grants_file_holds_digits_only_as_postmap_writes_them),
 		T(get_returns_every_detail_put_stored),

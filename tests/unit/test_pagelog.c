@@ -11,24 +11,7 @@
 #include "stores/grantdb.h"
 #include "stores/pagelog.h"
 
-static char *dir;
 static const struct grantdb_opts opts = { .lock_timeout_ms = 2000, .sync = 1 };
-
-static int
-setup(void **s)
-{
-	(void)s;
-	dir = scratch_dir();
-	return 0;
-}
-
-static int
-teardown(void **s)
-{
-	(void)s;
-	scratch_remove(dir);
-	return 0;
-}
 
 static void
 grant_n(struct grant *g, int i, int pinned)
@@ -195,8 +178,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(killed_at_every_commit_step_the_store_is_before_or_after, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_damaged_journal_is_reported_not_applied, setup, teardown),
+		cmocka_unit_test_setup_teardown(killed_at_every_commit_step_the_store_is_before_or_after, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_damaged_journal_is_reported_not_applied, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

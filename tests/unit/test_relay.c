@@ -2,23 +2,13 @@
 #include "helpers.h"
 #include "core/relay.h"
 
-static char *dir;
 static struct config c;
 
 static int
 setup(void **s)
 {
-	(void)s;
-	dir = scratch_dir();
+	scratch_setup(s);
 	config_for(&c, dir);
-	return 0;
-}
-
-static int
-teardown(void **s)
-{
-	(void)s;
-	scratch_remove(dir);
 	return 0;
 }
 
@@ -180,7 +170,7 @@ bad_lifetimes_and_fields_are_refused(void **s)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, scratch_teardown)
 	const struct CMUnitTest tests[] = {
 		T(check_allows_a_fresh_grant_and_not_after_its_expiry),
 		T(mapped_and_plain_ipv4_are_one_client),
