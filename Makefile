@@ -16,14 +16,14 @@ CFLAGS   ?= $(OPT)
 WARN      = -Wall -Wextra -Werror
 STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CPPFLAGS += -Isrc
-LDLIBS_DB = -ldb
+LDLIBS_DB = -ldb -lcdb
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
 
 B ?= build
 
-CORE   = err addr config grant relay chain
-STORES = lock pagelog grantdb spool
-CLI    = commands output loop
+CORE   = err addr config grant relay chain rules ruleset
+STORES = lock pagelog grantdb spool rulescdb textfile
+CLI    = commands output loop rules
 PROGS  = relaygate relaygate-allow relaygate-check
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8

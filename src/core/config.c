@@ -33,6 +33,10 @@ static const struct setting {
 	    offsetof(struct config, sync), 0 },
 	{ "spool", "RELAYGATE_SPOOL", "RELAY_CTRL_DIR", T_PATH,
 	    offsetof(struct config, spool), sizeof ((struct config *)0)->spool },
+	{ "rules", "RELAYGATE_RULES", NULL, T_PATH,
+	    offsetof(struct config, rules), sizeof ((struct config *)0)->rules },
+	{ "rules_cdb", "RELAYGATE_RULES_CDB", NULL, T_PATH,
+	    offsetof(struct config, rules_cdb), sizeof ((struct config *)0)->rules_cdb },
 };
 
 int
@@ -203,6 +207,8 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 	c->lock_timeout_ms = 5000;
 	c->sync = 1;
 	snprintf(c->spool, sizeof c->spool, "/var/spool/relay-ctrl");
+	snprintf(c->rules, sizeof c->rules, "/etc/tcp.smtp");
+	snprintf(c->rules_cdb, sizeof c->rules_cdb, "/etc/tcp.smtp.cdb");
 
 	if (path == NULL && trust_env)
 		path = getenv("RELAYGATE_CONF");

@@ -24,6 +24,8 @@ struct config {
 	long lock_timeout_ms;		/* longest wait for the store lock */
 	int sync;			/* fsync commits (1) or not (0) */
 	char spool[PATH_MAX];		/* relay-ctrl spool, for import-spool */
+	char rules[PATH_MAX];		/* the admin's tcp.smtp */
+	char rules_cdb[PATH_MAX];	/* what tcpserver -x reads */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
 
