@@ -25,7 +25,7 @@ CORE   = err addr config grant relay chain rules ruleset
 STORES = lock pagelog grantdb spool rulescdb textfile
 CLI    = commands output loop rules
 PROGS  = relaygate relaygate-allow relaygate-check
-UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain test_rules
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 
