@@ -22,6 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "stores/dirsync.h"
 #include "stores/pagelog.h"
 
 #define MAGIC "RGPAGES1"
@@ -382,28 +383,6 @@ rec_header(unsigned char h[HDR], const struct rec *r)
 	put_le(h + 8, r->off, 8);
 }
 
-/* The directory part of path, for fsync after rename and unlink. */
-static int
-sync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd, rc;
-
-	snprintf(dir, sizeof dir, "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* Gathered writes: many records per writev(2), not two calls each. */
 struct batch {
 	int fd;
@@ -636,7 +615,7 @@ finish(const char *journal, int sync, struct err *e)
 	}
 	/* A journal that came back after a crash would be applied over newer
 	 * writes: make its removal as durable as the writes themselves. */
-	if (sync && sync_dir_of(journal) < 0) {
+	if (sync && dirsync(journal) < 0) {
 		err_set(e, ERR_TEMP, errno, "fsync directory of %s", journal);
 		return -1;
 	}
@@ -665,7 +644,7 @@ pagelog_commit(const char *journal, int sync, struct err *e)
 		unlink(tmp);
 		return -1;
 	}
-	if (sync && sync_dir_of(journal) < 0) {
+	if (sync && dirsync(journal) < 0) {
 		err_set(e, ERR_TEMP, errno, "fsync directory of %s", journal);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stores/dirsync.h"
 #include "stores/rulescdb.h"
 
 struct rulescdb_writer {
@@ -63,26 +64,6 @@ rulescdb_add(struct rulescdb_writer *w, const char *key, size_t klen,
 	return 0;
 }
 
-static int
-sync_dir(const char *path)
-{
-	char dir[PATH_MAX], *slash;
-	int fd, rc;
-
-	snprintf(dir, sizeof dir, "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 rulescdb_commit(struct rulescdb_writer *w, struct err *e)
 {
@@ -103,7 +84,7 @@ rulescdb_commit(struct rulescdb_writer *w, struct err *e)
 		rulescdb_abort(w);
 		return -1;
 	}
-	if (sync_dir(w->path) < 0) {
+	if (dirsync(w->path) < 0) {
 		err_set(e, ERR_TEMP, errno, "fsync directory of %s", w->path);
 		free(w);
 		return -1;

@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "stores/dirsync.h"
 #include "stores/lock.h"
 #include "stores/textfile.h"
 
@@ -158,6 +159,10 @@ textfile_replace(struct textfile *t, const char *data, size_t len, struct err *e
 	if (rename(tmp, t->path) < 0) {
 		err_set(e, ERR_TEMP, errno, "rename %s to %s", tmp, t->path);
 		unlink(tmp);
+		return -1;
+	}
+	if (dirsync(t->path) < 0) {
+		err_set(e, ERR_TEMP, errno, "fsync directory of %s", t->path);
 		return -1;
 	}
 	return 0;
