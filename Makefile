@@ -22,7 +22,7 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 B ?= build
 
 CORE   = err addr config grant relay chain rules ruleset
-STORES = lock dirsync pagelog grantdb spool rulescdb textfile
+STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile
 CLI    = commands output loop rules
 PROGS  = relaygate relaygate-allow relaygate-check
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain test_rules

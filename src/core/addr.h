@@ -22,4 +22,11 @@ struct addr {
 /* 0 and a filled *a, or -1 with e saying why s is not a client address. */
 int addr_parse(const char *s, struct addr *a, struct err *e);
 
+/*
+ * Is a in one of the networks of list, written as addresses or
+ * address/prefix-length and separated by spaces or commas
+ * ("127.0.0.0/8, 192.168.1.0/24 ::1")?  1, 0, or -1 and e for a bad list.
+ */
+int addr_in_list(const struct addr *a, const char *list, struct err *e);
+
 #endif

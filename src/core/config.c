@@ -9,7 +9,7 @@
 
 #include "core/config.h"
 
-enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL };
+enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID };
 
 /* Every setting once: its file name, its environment names, where it goes. */
 static const struct setting {
@@ -37,6 +37,22 @@ static const struct setting {
 	    offsetof(struct config, rules), sizeof ((struct config *)0)->rules },
 	{ "rules_cdb", "RELAYGATE_RULES_CDB", NULL, T_PATH,
 	    offsetof(struct config, rules_cdb), sizeof ((struct config *)0)->rules_cdb },
+	{ "passwords", "RELAYGATE_PASSWORDS", NULL, T_PATH,
+	    offsetof(struct config, passwords), sizeof ((struct config *)0)->passwords },
+	{ "apop_only", "RELAYGATE_APOP_ONLY", NULL, T_BOOL,
+	    offsetof(struct config, apop_only), 0 },
+	{ "plain_networks", "RELAYGATE_PLAIN_NETWORKS", NULL, T_TEXT,
+	    offsetof(struct config, plain_networks),
+	    sizeof ((struct config *)0)->plain_networks },
+	{ "min_uid", "RELAYGATE_MIN_UID", NULL, T_UID,
+	    offsetof(struct config, min_uid), 0 },
+	{ "ext_separator", "RELAYGATE_EXT_SEPARATOR", NULL, T_TEXT,
+	    offsetof(struct config, ext_separator),
+	    sizeof ((struct config *)0)->ext_separator },
+	{ "dotpassword", "RELAYGATE_DOTPASSWORD", NULL, T_BOOL,
+	    offsetof(struct config, dotpassword), 0 },
+	{ "fail_delay_ms", "RELAYGATE_FAIL_DELAY_MS", NULL, T_MSEC,
+	    offsetof(struct config, fail_delay_ms), 0 },
 };
 
 int
@@ -54,14 +70,14 @@ config_number(const char *what, const char *s, long min, long max,
 
 	errno = 0;
 	if (s == NULL || !isdigit((unsigned char)*s)) {
-		err_set(e, ERR_PERM, 0, "%s: \"%s\" is not a whole number of %s",
-		    what, s == NULL ? "" : s, unit);
+		err_set(e, ERR_PERM, 0, "%s: \"%s\" is not a whole number%s%s",
+		    what, s == NULL ? "" : s, *unit ? " of " : "", unit);
 		return -1;
 	}
 	v = strtol(s, &end, 10);
 	if (*end != '\0') {
-		err_set(e, ERR_PERM, 0, "%s: \"%s\" is not a whole number of %s",
-		    what, s, unit);
+		err_set(e, ERR_PERM, 0, "%s: \"%s\" is not a whole number%s%s",
+		    what, s, *unit ? " of " : "", unit);
 		return -1;
 	}
 	if (errno == ERANGE || v < min || v > max) {
@@ -92,6 +108,11 @@ assign(struct config *c, const struct setting *st, const char *value,
 			return -1;
 		}
 		memcpy(dst, value, strlen(value) + 1);
+		return 0;
+	case T_UID:
+		if (config_number(where, value, 0, 4294967294L, "", &v, e) < 0)
+			return -1;
+		*(long *)(void *)dst = v;
 		return 0;
 	case T_SECONDS:
 	case T_MSEC:
@@ -209,6 +230,11 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 	snprintf(c->spool, sizeof c->spool, "/var/spool/relay-ctrl");
 	snprintf(c->rules, sizeof c->rules, "/etc/tcp.smtp");
 	snprintf(c->rules_cdb, sizeof c->rules_cdb, "/etc/tcp.smtp.cdb");
+	snprintf(c->passwords, sizeof c->passwords, "/etc/relaygate/passwords.db");
+	c->apop_only = 1;
+	c->min_uid = 1000;
+	snprintf(c->ext_separator, sizeof c->ext_separator, "-");
+	c->fail_delay_ms = 1000;
 
 	if (path == NULL && trust_env)
 		path = getenv("RELAYGATE_CONF");

@@ -26,6 +26,13 @@ struct config {
 	char spool[PATH_MAX];		/* relay-ctrl spool, for import-spool */
 	char rules[PATH_MAX];		/* the admin's tcp.smtp */
 	char rules_cdb[PATH_MAX];	/* what tcpserver -x reads */
+	char passwords[PATH_MAX];	/* the POP password store */
+	int apop_only;			/* users with a secret: APOP only */
+	char plain_networks[CONFIG_VALUE_MAX];	/* USER/PASS only from these ("": any) */
+	long min_uid;			/* accounts below this uid are refused */
+	char ext_separator[4];		/* user-ext logins ("": none) */
+	int dotpassword;		/* fall back to ~/Maildir/.password */
+	long fail_delay_ms;		/* pause after a failed login */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
 

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stores/bdbfile.h"
 #include "stores/grantdb.h"
-#include "stores/lock.h"
 #include "stores/pagelog.h"
 
 #define META_VERSION 1
@@ -37,117 +37,6 @@ struct grantdb {
 	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
 
-/* libdb's own messages are caught here, never printed (STYLE 11). */
-static char dbmsg[256];
-
-static void
-catch_msg(const DB_ENV *env, const char *prefix, const char *msg)
-{
-	(void)env;
-	(void)prefix;
-	snprintf(dbmsg, sizeof dbmsg, "%s", msg);
-}
-
-static void
-dberr(struct err *e, int ret, const char *op, const char *path)
-{
-	if (ret > 0)
-		err_set(e, ERR_TEMP, ret, "%s %s", op, path);
-	else if (dbmsg[0] != '\0')
-		err_set(e, ERR_TEMP, 0, "%s %s: %s (%s)", op, path,
-		    db_strerror(ret), dbmsg);
-	else
-		err_set(e, ERR_TEMP, 0, "%s %s: %s", op, path, db_strerror(ret));
-	dbmsg[0] = '\0';
-}
-
-static int
-db_new(DB **dbp, size_t cache, const char *path, struct err *e)
-{
-	int ret;
-
-	if ((ret = db_create(dbp, NULL, 0)) != 0) {
-		dberr(e, ret, "create handle for", path);
-		return -1;
-	}
-	(*dbp)->set_errcall(*dbp, catch_msg);
-	if (cache > 0 && (ret = (*dbp)->set_cachesize(*dbp, 0, (u_int32_t)cache, 1)) != 0) {
-		dberr(e, ret, "set cache for", path);
-		(*dbp)->close(*dbp, DB_NOSYNC);
-		*dbp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-db_open_file(DB **dbp, const char *path, int rdonly, size_t cache, struct err *e)
-{
-	int ret;
-
-	if (db_new(dbp, cache, path, e) < 0)
-		return -1;
-	ret = (*dbp)->open(*dbp, NULL, path, NULL, DB_BTREE,
-	    rdonly ? DB_RDONLY : 0, 0);
-	if (ret != 0) {
-		dberr(e, ret, "open", path);
-		(*dbp)->close(*dbp, DB_NOSYNC);
-		*dbp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Make an empty btree at path unless one is there: built under a private
- * name and linked into place, so nobody ever opens a half-made file, and two
- * processes creating at once both end up with the same one.
- */
-static int
-ensure_file(const char *path, int mode, struct err *e)
-{
-	char tmp[PATH_MAX];
-	DB *db;
-	int ret;
-
-	if (access(path, F_OK) == 0)
-		return 0;
-	if (errno != ENOENT) {
-		err_set(e, ERR_TEMP, errno, "access %s", path);
-		return -1;
-	}
-	snprintf(tmp, sizeof tmp, "%s.%ld.new", path, (long)getpid());
-	unlink(tmp);
-	if (db_new(&db, 0, tmp, e) < 0)
-		return -1;
-	/* Small pages: a sweep deletes grants scattered over the whole tree,
-	 * and each page it touches is journalled and written back whole. */
-	if ((ret = db->set_pagesize(db, GRANTDB_PAGESIZE)) != 0) {
-		dberr(e, ret, "set page size for", tmp);
-		db->close(db, DB_NOSYNC);
-		return -1;
-	}
-	ret = db->open(db, NULL, tmp, NULL, DB_BTREE, DB_CREATE | DB_EXCL, mode);
-	if (ret != 0) {
-		dberr(e, ret, "create", tmp);
-		db->close(db, DB_NOSYNC);
-		unlink(tmp);
-		return -1;
-	}
-	if ((ret = db->close(db, 0)) != 0) {
-		dberr(e, ret, "create", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (link(tmp, path) < 0 && errno != EEXIST) {
-		err_set(e, ERR_TEMP, errno, "link %s to %s", tmp, path);
-		unlink(tmp);
-		return -1;
-	}
-	unlink(tmp);
-	return 0;
-}
-
 static int
 recover(struct grantdb *db, struct err *e)
 {
@@ -157,22 +46,9 @@ recover(struct grantdb *db, struct err *e)
 }
 
 static int
-take_fd(struct grantdb *db, int fd, const char *path, int op, struct err *e)
-{
-	if (lock_take(fd, op, db->o.lock_timeout_ms) == 0)
-		return 0;
-	if (errno == ETIMEDOUT)
-		err_set(e, ERR_TEMP, 0, "lock %s: still locked after %ld ms",
-		    path, db->o.lock_timeout_ms);
-	else
-		err_set(e, ERR_TEMP, errno, "lock %s", path);
-	return -1;
-}
-
-static int
 take(struct grantdb *db, int op, struct err *e)
 {
-	return take_fd(db, db->lockfd, db->gpath, op, e);
+	return bdbfile_lock(db->lockfd, db->gpath, op, db->o.lock_timeout_ms, e);
 }
 
 /*
@@ -191,7 +67,7 @@ take_turn(struct grantdb *db, struct err *e)
 		err_set(e, ERR_TEMP, errno, "open %s", db->tpath);
 		return -1;
 	}
-	if (db->gatefd >= 0 && take_fd(db, db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, e) < 0)
+	if (db->gatefd >= 0 && bdbfile_lock(db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, db->o.lock_timeout_ms, e) < 0)
 		return -1;
 	if (!w && db->gatefd >= 0)
 		flock(db->gatefd, LOCK_UN);
@@ -210,7 +86,7 @@ open_meta(struct grantdb *db, struct err *e)
 	db->meta_tried = 1;
 	if (db->mode == GRANTDB_READ && access(db->mpath, F_OK) < 0 && errno == ENOENT)
 		return 0;	/* nothing but grants.db: no details to show */
-	return db_open_file(&db->meta, db->mpath, db->mode == GRANTDB_READ,
+	return bdbfile_open(&db->meta, db->mpath, db->mode == GRANTDB_READ,
 	    db->o.cache_bytes, e);
 }
 
@@ -247,7 +123,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		goto fail;
 	}
 	if (mode == GRANTDB_WRITE && !o->no_create &&
-	    (ensure_file(db->mpath, 0660, e) < 0 || ensure_file(db->gpath, 0664, e) < 0))
+	    (bdbfile_ensure(db->mpath, 0660, GRANTDB_PAGESIZE, e) < 0 || bdbfile_ensure(db->gpath, 0664, GRANTDB_PAGESIZE, e) < 0))
 		goto fail;
 
 	db->lockfd = open(db->gpath, (mode == GRANTDB_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
@@ -266,7 +142,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		if (mode == GRANTDB_READ && take(db, LOCK_SH, e) < 0)
 			goto fail;
 	}
-	if (db_open_file(&db->grants, db->gpath, mode == GRANTDB_READ,
+	if (bdbfile_open(&db->grants, db->gpath, mode == GRANTDB_READ,
 	    db->o.cache_bytes, e) < 0)
 		goto fail;
 	if (mode == GRANTDB_READ)
@@ -284,12 +160,12 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	db->meta->get_pagesize(db->meta, &mps);
 	if ((ret = db->grants->fd(db->grants, &fd)) != 0 ||
 	    pagelog_watch(fd, 0, gps, db->gpath) < 0) {
-		dberr(e, ret ? ret : errno, "watch", db->gpath);
+		bdbfile_err(e, ret ? ret : errno, "watch", db->gpath);
 		goto fail;
 	}
 	if ((ret = db->meta->fd(db->meta, &fd)) != 0 ||
 	    pagelog_watch(fd, 1, mps, db->mpath) < 0) {
-		dberr(e, ret ? ret : errno, "watch", db->mpath);
+		bdbfile_err(e, ret ? ret : errno, "watch", db->mpath);
 		goto fail;
 	}
 	return db;
@@ -497,7 +373,7 @@ get_into(DB *d, const void *key, size_t klen, void *buf, size_t cap, size_t *n,
 	if (ret == DB_BUFFER_SMALL)
 		return damaged(e, path, addr);
 	if (ret != 0) {
-		dberr(e, ret, "read", path);
+		bdbfile_err(e, ret, "read", path);
 		return -1;
 	}
 	*n = v.size;
@@ -597,7 +473,7 @@ del_key(DB *d, const void *key, size_t n, const char *path, struct err *e)
 	if (ret == DB_NOTFOUND)
 		return 0;
 	if (ret != 0) {
-		dberr(e, ret, "delete from", path);
+		bdbfile_err(e, ret, "delete from", path);
 		return -1;
 	}
 	return 1;
@@ -613,7 +489,7 @@ put_key(DB *d, const void *key, size_t kn, const void *val, size_t vn,
 	dbt_in(&k, key, kn);
 	dbt_in(&v, val, vn);
 	if ((ret = d->put(d, NULL, &k, &v, 0)) != 0) {
-		dberr(e, ret, "write", path);
+		bdbfile_err(e, ret, "write", path);
 		return -1;
 	}
 	return 0;
@@ -691,7 +567,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 	DBT k, d;
 
 	if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
-		dberr(e, ret, "read", db->gpath);
+		bdbfile_err(e, ret, "read", db->gpath);
 		return -1;
 	}
 	for (;;) {
@@ -705,7 +581,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 			break;
 		}
 		if (ret != 0) {
-			dberr(e, ret, "read", db->gpath);
+			bdbfile_err(e, ret, "read", db->gpath);
 			rc = -1;
 			break;
 		}
@@ -747,7 +623,7 @@ collect_due(struct grantdb *db, int64_t now, struct due *out, size_t max,
 	if (db->meta == NULL)
 		return 0;
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		dberr(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->mpath);
 		return -1;
 	}
 	kb[0] = 'x';
@@ -765,7 +641,7 @@ collect_due(struct grantdb *db, int64_t now, struct due *out, size_t max,
 			if (ret == DB_BUFFER_SMALL)
 				rc = damaged(e, db->mpath, "an index key");
 			else
-				dberr(e, ret, "read", db->mpath);
+				bdbfile_err(e, ret, "read", db->mpath);
 			rc = -1;
 			break;
 		}
@@ -884,11 +760,11 @@ grantdb_commit(struct grantdb *db, struct err *e)
 	if (!db->dirty)
 		return 0;
 	if ((ret = db->grants->sync(db->grants, 0)) != 0) {
-		dberr(e, ret, "write", db->gpath);
+		bdbfile_err(e, ret, "write", db->gpath);
 		return -1;
 	}
 	if ((ret = db->meta->sync(db->meta, 0)) != 0) {
-		dberr(e, ret, "write", db->mpath);
+		bdbfile_err(e, ret, "write", db->mpath);
 		return -1;
 	}
 	if (pagelog_commit(db->jpath, db->o.sync, e) < 0)

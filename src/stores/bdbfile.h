@@ -1,0 +1,31 @@
+/*
+ * bdbfile: what every Berkeley DB file of relaygate needs, written once:
+ * opening one without an environment, making a new one so that nobody ever
+ * sees it half-made, locking it with a time limit, and turning libdb's
+ * errors (and its own messages, never printed) into a struct err.
+ */
+#ifndef RG_BDBFILE_H
+#define RG_BDBFILE_H
+
+#include <db.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+/* Open the btree at path (rdonly or read-write), with cache bytes of cache (0: libdb's). 0, or -1 and e. */
+int bdbfile_open(DB **dbp, const char *path, int rdonly, size_t cache, struct err *e);
+
+/*
+ * Make an empty btree at path with mode (less the umask) and pagesize,
+ * unless one is there: built under a private name and linked into place,
+ * so two processes creating at once end up with the same one.  0, or -1 and e.
+ */
+int bdbfile_ensure(const char *path, int mode, unsigned pagesize, struct err *e);
+
+/* flock(fd, op) waiting at most timeout_ms, with the message naming path. 0, or -1 and e. */
+int bdbfile_lock(int fd, const char *path, int op, long timeout_ms, struct err *e);
+
+/* e from libdb's return code ret for operation op on path. */
+void bdbfile_err(struct err *e, int ret, const char *op, const char *path);
+
+#endif
