@@ -16,17 +16,17 @@ CFLAGS   ?= $(OPT)
 WARN      = -Wall -Wextra -Werror
 STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CPPFLAGS += -Isrc
-LDLIBS_DB = -ldb -lcdb
+LDLIBS_DB = -ldb -lcdb -lcrypto
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
 
 B ?= build
 
-CORE   = err addr config grant relay chain rules ruleset
-STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile
-CLI    = commands output loop rules
-PROGS  = relaygate relaygate-allow relaygate-check
+CORE   = err addr config grant relay chain rules ruleset pop
+STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
+CLI    = commands output loop rules passwd
+PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain test_rules
-MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8
+MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 
 LIBOBJ = $(CORE:%=$(B)/core/%.o) $(STORES:%=$(B)/stores/%.o)

@@ -20,6 +20,8 @@ const struct command cli_commands[] = {
 	{ "expire", cmd_expire, "[--loop [--interval SECONDS]]", "forget expired grants (once, or as a loop)" },
 	{ "stats", cmd_stats, "[--json]", "counts and store size" },
 	{ "import-spool", cmd_import_spool, "[DIR]", "import a relay-ctrl spool directory" },
+	{ "passwd", cmd_passwd, "USER [--stdin] | --delete USER | --list | --init",
+	  "set, delete or list POP (APOP) passwords" },
 	{ "rules", cmd_rules, "list|add|delete|move|check|compile|edit ...",
 	  "edit, check and compile tcp.smtp (as tcprules)" },
 	{ NULL, NULL, NULL, NULL },

@@ -85,9 +85,7 @@ bdbfile_ensure(const char *path, int mode, unsigned pagesize, struct err *e)
 	unlink(tmp);
 	if (db_new(&db, 0, tmp, e) < 0)
 		return -1;
-	/* Small pages: a sweep deletes grants scattered over the whole tree,
-	 * and each page it touches is journalled and written back whole. */
-	if ((ret = db->set_pagesize(db, pagesize)) != 0) {
+	if (pagesize != 0 && (ret = db->set_pagesize(db, pagesize)) != 0) {
 		bdbfile_err(e, ret, "set page size for", tmp);
 		db->close(db, DB_NOSYNC);
 		return -1;

@@ -22,6 +22,8 @@
 #define META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX))
 #define VALUE_MAX 24		/* 20 digits, NUL, slack */
 #define IDX_KEY_MAX (1 + 8 + ADDR_TEXT_MAX)
+/* Small pages: a sweep deletes grants scattered over the whole tree, and
+ * each page it touches is journalled and written back whole. */
 #define GRANTDB_PAGESIZE 1024
 
 struct grantdb {

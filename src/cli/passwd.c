@@ -1,0 +1,169 @@
+/*
+ * passwd: relaygate passwd, the face of the POP password store, as qpopper's
+ * popauth was: set a user's APOP secret (asked twice on the terminal, or one
+ * line on stdin), delete it, list the users, create the store.  A secret is
+ * never taken from argv and never printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/pop.h"
+
+#define SECRET_BUF 1024
+
+static void
+no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* One line from fd into buf without its newline; 0, or -1 (EOF or error). */
+static int
+read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+	char ch;
+
+	for (;;) {
+		r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return n > 0 ? (buf[n] = '\0', 0) : -1;
+		if (ch == '\n')
+			break;
+		if (n + 1 < cap)
+			buf[n++] = ch;
+		else
+			n = cap;	/* too long: flagged below */
+	}
+	if (n >= cap) {
+		buf[cap - 1] = '\0';
+		return -1;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Prompt on the terminal with echo off. */
+static int
+ask(int tty, const char *prompt, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	int rc;
+
+	if (write(tty, prompt, strlen(prompt)) < 0 || tcgetattr(tty, &old) < 0)
+		return -1;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (tcsetattr(tty, TCSAFLUSH, &quiet) < 0)
+		return -1;
+	rc = read_line(tty, buf, cap);
+	tcsetattr(tty, TCSAFLUSH, &old);
+	if (write(tty, "\n", 1) < 0)
+		rc = -1;
+	return rc;
+}
+
+static int
+print_user(const char *user, void *arg)
+{
+	(void)arg;
+	printf("%s\n", user);
+	return 0;
+}
+
+static int
+fail(const char *what, const struct err *e)
+{
+	fprintf(stderr, "relaygate passwd: %s%s%s\n", what ? what : "", what ? ": " : "", e->msg);
+	return e->kind == ERR_PERM ? EX_NO : EX_TEMP;
+}
+
+int
+cmd_passwd(const struct config *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "stdin", no_argument, NULL, 's' }, { "delete", no_argument, NULL, 'd' },
+		{ "list", no_argument, NULL, 'l' }, { "init", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	char one[SECRET_BUF], two[SECRET_BUF];
+	int ch, from_stdin = 0, del = 0, list = 0, init = 0, tty, rc, r;
+	struct err e;
+
+	no_core_dumps();
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': from_stdin = 1; break;
+		case 'd': del = 1; break;
+		case 'l': list = 1; break;
+		case 'i': init = 1; break;
+		case 'h': cli_usage(stdout, "passwd"); return EX_OK;
+		default:
+			fprintf(stderr, "relaygate passwd: unknown option %s\n", argv[optind - 1]);
+			cli_usage(stderr, "passwd");
+			return EX_USAGE;
+		}
+	}
+	if (del + list + init + from_stdin > 1 || argc - optind != (list || init ? 0 : 1)) {
+		cli_usage(stderr, "passwd");
+		return EX_USAGE;
+	}
+	if (init)
+		return pop_init(c, &e) < 0 ? fail(NULL, &e) : EX_OK;
+	if (list)
+		return pop_list(c, print_user, NULL, &e) < 0 ? fail(NULL, &e) : EX_OK;
+	if (del) {
+		if ((r = pop_delete(c, argv[optind], &e)) < 0)
+			return fail(NULL, &e);
+		if (r == 0) {
+			fprintf(stderr, "relaygate passwd: %s has no POP password\n", argv[optind]);
+			return EX_NO;
+		}
+		return EX_OK;
+	}
+	if (from_stdin) {
+		if (read_line(0, one, sizeof one) < 0) {
+			fprintf(stderr, "relaygate passwd: no password on standard input (one line, "
+			    "at most 255 bytes)\n");
+			explicit_bzero(one, sizeof one);
+			return EX_USAGE;
+		}
+	} else {
+		if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0) {
+			fprintf(stderr, "relaygate passwd: no terminal to ask on; use --stdin\n");
+			return EX_USAGE;
+		}
+		rc = ask(tty, "New POP password: ", one, sizeof one) < 0 ||
+		    ask(tty, "Again: ", two, sizeof two) < 0;
+		close(tty);
+		if (rc || strcmp(one, two) != 0) {
+			fprintf(stderr, "relaygate passwd: %s; nothing changed\n",
+			    rc ? "no password read" : "the two did not match");
+			explicit_bzero(one, sizeof one);
+			explicit_bzero(two, sizeof two);
+			return EX_USAGE;
+		}
+		explicit_bzero(two, sizeof two);
+	}
+	r = pop_set_secret(c, argv[optind], one, &e);
+	explicit_bzero(one, sizeof one);
+	return r < 0 ? fail(NULL, &e) : EX_OK;
+}

@@ -1,0 +1,148 @@
+/*
+ * relaygate-checkpw: a checkpassword program for POP3 with APOP and
+ * POP-only passwords.  Reads "user\0password\0timestamp\0" from fd 3;
+ * checks USER/PASS or an APOP digest against the password store; on
+ * success becomes the user and runs the rest of the chain.
+ *
+ *   tcpserver 0 pop3 qmail-popup HOST relaygate-checkpw relaygate-allow qmail-pop3d Maildir
+ *
+ * Exit 1 bad login, 2 misuse, 111 temporary failure (and 3, unknown user,
+ * in Dovecot's credentials look-up).  Secrets stay out of argv, logs and
+ * core dumps.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/chain.h"
+#include "core/pop.h"
+
+#define LOG(...) (fputs("relaygate-checkpw: ", stderr), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
+
+static void
+no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* All of fd 3, up to cap bytes (one more than allowed, to see an oversized one). */
+static ssize_t
+read_input(char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < cap) {
+		r = read(3, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(3);
+	return (ssize_t)n;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+/* Dovecot wants the account's ids back, named in EXTRA. */
+static void
+tell_dovecot(const struct pop_account *a)
+{
+	char n[32];
+
+	snprintf(n, sizeof n, "%lu", a->uid);
+	setenv("userdb_uid", n, 1);
+	snprintf(n, sizeof n, "%lu", a->gid);
+	setenv("userdb_gid", n, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	char buf[POP_INPUT_MAX + 1], why[512], secret[256];
+	const char *misuse, *authorized = getenv("AUTHORIZED");
+	int dovecot = getenv("AUTH_USER") != NULL || authorized != NULL;
+	struct pop_account acct;
+	struct pop_login l;
+	struct config c;
+	struct err e;
+	ssize_t n;
+	int v;
+
+	no_core_dumps();
+	if (argc < 2) {
+		fputs("usage: relaygate-checkpw prog [arg ...]   (input on fd 3)\n", stderr);
+		return POP_MISUSE;
+	}
+	if ((n = read_input(buf, sizeof buf)) < 0) {
+		LOG("read fd 3: %s", strerror(errno));
+		return POP_MISUSE;
+	}
+	if (pop_parse(buf, (size_t)n, &l, &misuse) < 0) {
+		explicit_bzero(buf, sizeof buf);
+		LOG("bad input on fd 3: %s", misuse);
+		return POP_MISUSE;
+	}
+	explicit_bzero(buf, sizeof buf);
+	if (config_load(&c, NULL, config_env_trusted(), &e) < 0) {
+		pop_wipe(&l);
+		LOG("%s", e.msg);
+		return POP_TEMP;
+	}
+	if (authorized != NULL && strcmp(authorized, "1") == 0) {
+		/* Dovecot asks for the account (and, for APOP, the secret) and checks itself. */
+		v = pop_lookup(&c, l.user, &acct, secret, sizeof secret, why, sizeof why);
+		pop_wipe(&l);
+		if (v != POP_OK) {
+			LOG("%s", why);
+			return v;
+		}
+		if (getenv("CREDENTIALS_LOOKUP") != NULL && setenv("PASSWORD", secret, 1) < 0)
+			v = POP_TEMP;
+		explicit_bzero(secret, sizeof secret);
+		setenv("EXTRA", "userdb_uid userdb_gid PASSWORD", 1);
+		setenv("AUTHORIZED", "2", 1);
+	} else {
+		v = pop_check(&c, &l, chain_client(), &acct, why, sizeof why);
+		pop_wipe(&l);
+		if (v == POP_BAD) {
+			LOG("bad login from %s: %s", chain_client() ? chain_client() : "-", why);
+			pause_ms(c.fail_delay_ms);
+			return POP_BAD;
+		}
+		if (v != POP_OK) {
+			LOG("%s", why);
+			return POP_TEMP;
+		}
+		if (dovecot)
+			setenv("EXTRA", "userdb_uid userdb_gid", 1);
+	}
+	if (dovecot)
+		tell_dovecot(&acct);
+	if (pop_become(&acct, why, sizeof why) < 0) {
+		LOG("%s", why);
+		return POP_TEMP;
+	}
+	execvp(argv[1], argv + 1);
+	LOG("exec %s: %s", argv[1], strerror(errno));
+	return POP_TEMP;
+}
