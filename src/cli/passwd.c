@@ -88,11 +88,20 @@ print_user(const char *user, void *arg)
 	return 0;
 }
 
+/* The store's trouble (missing, locked, open to others, damaged): 111. */
 static int
-fail(const char *what, const struct err *e)
+fail(const struct err *e)
 {
-	fprintf(stderr, "relaygate passwd: %s%s%s\n", what ? what : "", what ? ": " : "", e->msg);
-	return e->kind == ERR_PERM ? EX_NO : EX_TEMP;
+	fprintf(stderr, "relaygate passwd: %s\n", e->msg);
+	return EX_TEMP;
+}
+
+/* The caller's words (a bad name or password): 2. */
+static int
+bad(const struct err *e)
+{
+	fprintf(stderr, "relaygate passwd: %s\n", e->msg);
+	return EX_USAGE;
 }
 
 int
@@ -126,13 +135,23 @@ cmd_passwd(const struct config *c, int argc, char **argv)
 		cli_usage(stderr, "passwd");
 		return EX_USAGE;
 	}
-	if (init)
-		return pop_init(c, &e) < 0 ? fail(NULL, &e) : EX_OK;
+	if (init) {
+		if ((r = pop_init(c, &e)) < 0)
+			return fail(&e);
+		if (r == 1) {
+			fprintf(stderr, "relaygate passwd: %s exists already; nothing done\n",
+			    c->passwords);
+			return EX_NO;
+		}
+		return EX_OK;
+	}
 	if (list)
-		return pop_list(c, print_user, NULL, &e) < 0 ? fail(NULL, &e) : EX_OK;
+		return pop_list(c, print_user, NULL, &e) < 0 ? fail(&e) : EX_OK;
+	if (pop_user_ok(argv[optind], &e) < 0)
+		return bad(&e);
 	if (del) {
 		if ((r = pop_delete(c, argv[optind], &e)) < 0)
-			return fail(NULL, &e);
+			return fail(&e);
 		if (r == 0) {
 			fprintf(stderr, "relaygate passwd: %s has no POP password\n", argv[optind]);
 			return EX_NO;
@@ -163,7 +182,11 @@ cmd_passwd(const struct config *c, int argc, char **argv)
 		}
 		explicit_bzero(two, sizeof two);
 	}
+	if (pop_secret_ok(one, &e) < 0) {
+		explicit_bzero(one, sizeof one);
+		return bad(&e);
+	}
 	r = pop_set_secret(c, argv[optind], one, &e);
 	explicit_bzero(one, sizeof one);
-	return r < 0 ? fail(NULL, &e) : EX_OK;
+	return r < 0 ? fail(&e) : EX_OK;
 }

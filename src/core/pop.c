@@ -330,8 +330,8 @@ pop_become(const struct pop_account *a, char *why, size_t wsz)
 	return 0;
 }
 
-static int
-user_ok(const char *user, struct err *e)
+int
+pop_user_ok(const char *user, struct err *e)
 {
 	const unsigned char *p;
 
@@ -353,10 +353,8 @@ pop_init(const struct config *c, struct err *e)
 {
 	struct pwdb *db;
 
-	if (access(c->passwords, F_OK) == 0) {
-		err_set(e, ERR_PERM, 0, "%s exists already; nothing done", c->passwords);
-		return -1;
-	}
+	if (access(c->passwords, F_OK) == 0)
+		return 1;
 	if ((db = pwdb_open(c->passwords, 1, 1, c->lock_timeout_ms, c->sync, e)) == NULL)
 		return -1;
 	pwdb_close(db);
@@ -364,15 +362,10 @@ pop_init(const struct config *c, struct err *e)
 }
 
 int
-pop_set_secret(const struct config *c, const char *user, const char *secret,
-    struct err *e)
+pop_secret_ok(const char *secret, struct err *e)
 {
 	const unsigned char *p;
-	struct pwdb *db;
-	int rc;
 
-	if (user_ok(user, e) < 0)
-		return -1;
 	if (*secret == '\0' || strlen(secret) > PWDB_SECRET_MAX) {
 		err_set(e, ERR_PERM, 0, "a password is 1 to %d bytes", PWDB_SECRET_MAX);
 		return -1;
@@ -382,6 +375,18 @@ pop_set_secret(const struct config *c, const char *user, const char *secret,
 			err_set(e, ERR_PERM, 0, "a password may not hold control characters");
 			return -1;
 		}
+	return 0;
+}
+
+int
+pop_set_secret(const struct config *c, const char *user, const char *secret,
+    struct err *e)
+{
+	struct pwdb *db;
+	int rc;
+
+	if (pop_user_ok(user, e) < 0 || pop_secret_ok(secret, e) < 0)
+		return -1;
 	if ((db = pwdb_open(c->passwords, 1, 0, c->lock_timeout_ms, c->sync, e)) == NULL)
 		return -1;
 	rc = pwdb_put(db, user, secret, e) < 0 || pwdb_commit(db, e) < 0 ? -1 : 0;
@@ -395,7 +400,7 @@ pop_delete(const struct config *c, const char *user, struct err *e)
 	struct pwdb *db;
 	int r;
 
-	if (user_ok(user, e) < 0)
+	if (pop_user_ok(user, e) < 0)
 		return -1;
 	if ((db = pwdb_open(c->passwords, 1, 0, c->lock_timeout_ms, c->sync, e)) == NULL)
 		return -1;

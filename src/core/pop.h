@@ -66,10 +66,14 @@ int pop_become(const struct pop_account *acct, char *why, size_t wsz);
 
 /* --- the password store, for relaygate passwd --- */
 
-/* Create an empty store (0600); refused when one is there. 0, or -1 and e. */
+/* Create an empty store (0600): 0; 1 when one is there already (left as it is); -1 and e. */
 int pop_init(const struct config *c, struct err *e);
 
-/* Set user's secret (1 to 255 bytes, no control characters). 0, or -1 and e. */
+/* Is this a user name, and a secret (1 to 255 bytes, no control characters), the store takes? 0, or -1 and e. */
+int pop_user_ok(const char *user, struct err *e);
+int pop_secret_ok(const char *secret, struct err *e);
+
+/* Set user's secret. 0, or -1 and e. */
 int pop_set_secret(const struct config *c, const char *user, const char *secret,
     struct err *e);
 
