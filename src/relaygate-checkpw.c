@@ -7,7 +7,8 @@
  *   tcpserver 0 pop3 qmail-popup HOST relaygate-checkpw relaygate-allow qmail-pop3d Maildir
  *
  * Exit 1 bad login, 2 misuse, 111 temporary failure (and 3, unknown user,
- * in Dovecot's credentials look-up).  Secrets stay out of argv, logs and
+ * in Dovecot's credentials look-up).  Under Dovecot it hands back the
+ * account's ids (userdb_uid, userdb_gid) instead of becoming the user.  Secrets stay out of argv, logs and
  * core dumps.
  */
 #include <errno.h>
@@ -80,7 +81,8 @@ main(int argc, char **argv)
 {
 	char buf[POP_INPUT_MAX + 1], why[512], secret[256];
 	const char *misuse, *authorized = getenv("AUTHORIZED");
-	int dovecot = getenv("AUTH_USER") != NULL || authorized != NULL;
+	int dovecot = getenv("AUTH_USER") != NULL || getenv("AUTH_PROTOCOL") != NULL ||
+	    authorized != NULL;
 	struct pop_account acct;
 	struct pop_login l;
 	struct config c;
@@ -138,7 +140,7 @@ main(int argc, char **argv)
 	}
 	if (dovecot)
 		tell_dovecot(&acct);
-	if (pop_become(&acct, why, sizeof why) < 0) {
+	if (pop_become(&acct, !dovecot, why, sizeof why) < 0) {
 		LOG("%s", why);
 		return POP_TEMP;
 	}

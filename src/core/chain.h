@@ -25,6 +25,7 @@ const char *chain_client(void);
 /*
  * relaygate-allow: record the client for the configured lifetime, with $USER
  * and proto (NULL: from $SERVICE, else from $TCPLOCALPORT, else "unknown").
+ * Nothing is recorded, silently, in Dovecot's look-up mode ($AUTHORIZED).
  */
 void chain_allow(const char *proto, int64_t now, struct chain_result *r);
 

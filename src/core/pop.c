@@ -304,7 +304,7 @@ pop_lookup(const struct config *c, const char *user, struct pop_account *acct,
 }
 
 int
-pop_become(const struct pop_account *a, char *why, size_t wsz)
+pop_become(const struct pop_account *a, int drop, char *why, size_t wsz)
 {
 	if (setenv("USER", a->user, 1) < 0 || setenv("HOME", a->home, 1) < 0 ||
 	    setenv("SHELL", a->shell, 1) < 0 ||
@@ -312,6 +312,8 @@ pop_become(const struct pop_account *a, char *why, size_t wsz)
 		snprintf(why, wsz, "setenv: %s", strerror(errno));
 		return -1;
 	}
+	if (!drop)
+		return 0;
 	if (chdir(a->home) < 0) {
 		snprintf(why, wsz, "chdir %s: %s", a->home, strerror(errno));
 		return -1;

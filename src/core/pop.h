@@ -59,10 +59,11 @@ int pop_apop_digest(const char *timestamp, const char *secret, char hex[33]);
 
 /*
  * Become the account for the next program: USER, HOME, SHELL (and EXT)
- * set, the home directory current, and (when root) its uid, gid and groups.
- * 0, or -1 and why.
+ * set, the home directory current, and (when root and drop) its uid, gid
+ * and groups.  Under Dovecot, drop is 0: it takes the ids as userdb fields
+ * and refuses a checker that setuid()s.  0, or -1 and why.
  */
-int pop_become(const struct pop_account *acct, char *why, size_t wsz);
+int pop_become(const struct pop_account *acct, int drop, char *why, size_t wsz);
 
 /* --- the password store, for relaygate passwd --- */
 

@@ -18,6 +18,7 @@ setup(void **s)
 	unsetenv("RELAY_CTRL_RELAYCLIENT");
 	unsetenv("SERVICE");
 	unsetenv("TCPLOCALPORT");
+	unsetenv("AUTHORIZED");
 	setenv("USER", "alice", 1);
 	return 0;
 }
@@ -69,6 +70,24 @@ missing_or_garbage_address_only_logs(void **s)
 	assert_int_equal(r.set_relayclient, 0);
 	assert_string_equal(r.log,
 	    "bad address \"not-an-ip\": not an IPv4 or IPv6 address; no RELAYCLIENT");
+}
+
+static void
+dovecot_lookup_mode_records_nothing(void **s)
+{
+	struct chain_result r;
+
+	(void)s;
+	setenv("TCPREMOTEIP", "192.0.2.9", 1);
+	chain_allow("pop3", 1000, &r);		/* the store exists */
+	setenv("TCPREMOTEIP", "192.0.2.1", 1);
+	setenv("AUTHORIZED", "2", 1);
+	chain_allow("pop3", 1000, &r);
+	unsetenv("AUTHORIZED");
+	assert_string_equal(r.log, "");
+	chain_check(1001, &r);
+	assert_string_equal(r.log, "");
+	assert_int_equal(r.set_relayclient, 0);	/* nothing was recorded */
 }
 
 static void
@@ -127,6 +146,7 @@ main(void)
 		T(allow_then_check_sets_relayclient),
 		T(dovecot_post_login_gives_ip_and_service),
 		T(missing_or_garbage_address_only_logs),
+		T(dovecot_lookup_mode_records_nothing),
 		T(existing_relayclient_is_left_alone),
 		T(missing_store_makes_check_log_and_go_on),
 		T(relay_ctrl_names_set_expiry_and_relayclient),
