@@ -25,7 +25,7 @@ CORE   = err addr config grant relay chain rules ruleset pop
 STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
-UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain test_rules
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain test_rules test_pop
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 
