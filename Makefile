@@ -21,7 +21,7 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 B ?= build
 
-CORE   = err addr config grant relay chain rules ruleset pop
+CORE   = err addr config grant relay chain rules ruleset pop secret
 STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw

@@ -15,24 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/chain.h"
 #include "core/pop.h"
+#include "core/secret.h"
 
 #define LOG(...) (fputs("relaygate-checkpw: ", stderr), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
-
-static void
-no_core_dumps(void)
-{
-	struct rlimit none = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
 
 /* All of fd 3, up to cap bytes (one more than allowed, to see an oversized one). */
 static ssize_t
@@ -90,7 +80,10 @@ main(int argc, char **argv)
 	ssize_t n;
 	int v;
 
-	no_core_dumps();
+	if (secret_protect_process() < 0) {
+		LOG("keep secrets out of core dumps: %s", strerror(errno));
+		return POP_TEMP;
+	}
 	if (argc < 2) {
 		fputs("usage: relaygate-checkpw prog [arg ...]   (input on fd 3)\n", stderr);
 		return POP_MISUSE;

@@ -84,13 +84,7 @@ dovecot -c "$D/dovecot.conf"
 unset LD_PRELOAD
 i=0; while [ ! -s "$D/run/master.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 master=$(cat "$D/run/master.pid" 2>/dev/null)
-stop_dovecot() {
-	[ -n "$master" ] || return 0
-	kill "$master" 2>/dev/null
-	i=0; while kill -0 "$master" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -9 "$master" 2>/dev/null
-	master=
-}
+stop_dovecot() { stop_pid "$master"; master=; }
 trap 'stop_dovecot; rm -rf "$T_TMP"' EXIT
 ok "$([ -n "$master" ] && kill -0 "$master"; echo $?)" "our own Dovecot runs on 127.0.0.1:$port (master $master)"
 

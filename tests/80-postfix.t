@@ -62,13 +62,7 @@ postfix -c "$pf/conf" start >/dev/null 2>&1
 i=0
 while [ ! -s "$pf/queue/pid/master.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 master=$(tr -d ' ' <"$pf/queue/pid/master.pid" 2>/dev/null)
-stop_postfix() {
-	[ -n "$master" ] || return 0
-	kill "$master" 2>/dev/null
-	i=0; while kill -0 "$master" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -9 "$master" 2>/dev/null
-	master=
-}
+stop_postfix() { stop_pid "$master"; master=; }
 trap 'stop_postfix; rm -rf "$T_TMP"' EXIT
 
 rcpt() {	# the answer to RCPT TO an outside address, from source address $1

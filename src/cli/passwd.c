@@ -9,24 +9,14 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/pop.h"
+#include "core/secret.h"
 
 #define SECRET_BUF 1024
-
-static void
-no_core_dumps(void)
-{
-	struct rlimit none = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
 
 /* One line from fd into buf without its newline; 0, or -1 (EOF or error). */
 static int
@@ -115,7 +105,10 @@ cmd_passwd(const struct config *c, int argc, char **argv)
 	int ch, from_stdin = 0, del = 0, list = 0, init = 0, tty, rc, r;
 	struct err e;
 
-	no_core_dumps();
+	if (secret_protect_process() < 0) {
+		perror("relaygate passwd: keep secrets out of core dumps");
+		return EX_TEMP;
+	}
 	opterr = 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
