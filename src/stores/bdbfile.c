@@ -1,11 +1,15 @@
 /* bdbfile: opening, creating, locking Berkeley DB files; see bdbfile.h. */
 #include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/file.h>
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "stores/bdbfile.h"
 #include "stores/lock.h"
+#include "stores/pagelog.h"
 
 /* libdb's own messages are caught here, never printed (STYLE 11). */
 static char dbmsg[256];
@@ -121,4 +125,34 @@ bdbfile_lock(int fd, const char *path, int op, long timeout_ms, struct err *e)
 	else
 		err_set(e, ERR_TEMP, errno, "lock %s", path);
 	return -1;
+}
+
+int
+bdbfile_finish_journal(int lockfd, const char *lockpath, int write, long timeout_ms,
+    const char *journal, const char *const *paths, unsigned n, int sync, struct err *e)
+{
+	if (access(journal, F_OK) < 0)
+		return 0;
+	if ((!write && bdbfile_lock(lockfd, lockpath, LOCK_EX, timeout_ms, e) < 0) ||
+	    pagelog_recover(journal, paths, n, sync, e) < 0 ||
+	    (!write && bdbfile_lock(lockfd, lockpath, LOCK_SH, timeout_ms, e) < 0))
+		return -1;
+	return 0;
+}
+
+void
+bdbfile_dbt_in(DBT *d, const void *p, size_t n)
+{
+	memset(d, 0, sizeof *d);
+	d->data = (void *)(uintptr_t)p;
+	d->size = (u_int32_t)n;
+}
+
+void
+bdbfile_dbt_out(DBT *d, void *buf, size_t cap)
+{
+	memset(d, 0, sizeof *d);
+	d->data = buf;
+	d->ulen = (u_int32_t)cap;
+	d->flags = DB_DBT_USERMEM;
 }

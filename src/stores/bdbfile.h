@@ -25,6 +25,21 @@ int bdbfile_ensure(const char *path, int mode, unsigned pagesize, struct err *e)
 /* flock(fd, op) waiting at most timeout_ms, with the message naming path. 0, or -1 and e. */
 int bdbfile_lock(int fd, const char *path, int op, long timeout_ms, struct err *e);
 
+/*
+ * A journal a dead writer left (see pagelog.h) is finished before anyone
+ * reads: with lockfd already locked for write (LOCK_EX) or not (LOCK_SH,
+ * upgraded for the repair and put back), apply journal to paths[0..n).
+ * 0 (also when there was none), or -1 and e.
+ */
+int bdbfile_finish_journal(int lockfd, const char *lockpath, int write, long timeout_ms,
+    const char *journal, const char *const *paths, unsigned n, int sync, struct err *e);
+
+/* A DBT holding n bytes at p (a key or a value to store). */
+void bdbfile_dbt_in(DBT *d, const void *p, size_t n);
+
+/* A DBT for libdb to fill, into buf of cap bytes. */
+void bdbfile_dbt_out(DBT *d, void *buf, size_t cap);
+
 /* e from libdb's return code ret for operation op on path. */
 void bdbfile_err(struct err *e, int ret, const char *op, const char *path);
 

@@ -40,14 +40,6 @@ struct grantdb {
 };
 
 static int
-recover(struct grantdb *db, struct err *e)
-{
-	const char *paths[2] = { db->gpath, db->mpath };
-
-	return pagelog_recover(db->jpath, paths, 2, db->o.sync, e);
-}
-
-static int
 take(struct grantdb *db, int op, struct err *e)
 {
 	return bdbfile_lock(db->lockfd, db->gpath, op, db->o.lock_timeout_ms, e);
@@ -98,6 +90,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 {
 	struct grantdb *db;
 	struct stat st;
+	const char *paths[2];
 	u_int32_t gps, mps;
 	int fd, ret;
 
@@ -135,15 +128,11 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	}
 	if (take_turn(db, e) < 0)
 		goto fail;
-	if (access(db->jpath, F_OK) == 0) {
-		/* A writer died after its commit point: finish its work first. */
-		if (mode == GRANTDB_READ && take(db, LOCK_EX, e) < 0)
-			goto fail;
-		if (recover(db, e) < 0)
-			goto fail;
-		if (mode == GRANTDB_READ && take(db, LOCK_SH, e) < 0)
-			goto fail;
-	}
+	paths[0] = db->gpath;
+	paths[1] = db->mpath;
+	if (bdbfile_finish_journal(db->lockfd, db->gpath, mode == GRANTDB_WRITE,
+	    db->o.lock_timeout_ms, db->jpath, paths, 2, db->o.sync, e) < 0)
+		goto fail;
 	if (bdbfile_open(&db->grants, db->gpath, mode == GRANTDB_READ,
 	    db->o.cache_bytes, e) < 0)
 		goto fail;
@@ -310,23 +299,6 @@ value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
 	return 0;
 }
 
-static void
-dbt_in(DBT *d, const void *p, size_t n)
-{
-	memset(d, 0, sizeof *d);
-	d->data = (void *)(uintptr_t)p;
-	d->size = (u_int32_t)n;
-}
-
-static void
-dbt_out(DBT *d, void *buf, size_t cap)
-{
-	memset(d, 0, sizeof *d);
-	d->data = buf;
-	d->ulen = (u_int32_t)cap;
-	d->flags = DB_DBT_USERMEM;
-}
-
 /*
  * Where a grant's details live in grants-meta.db: a pin under 'p' ADDRESS,
  * a grant under 'x' EXPIRY ADDRESS, which is also the expiry index, so a
@@ -367,8 +339,8 @@ get_into(DB *d, const void *key, size_t klen, void *buf, size_t cap, size_t *n,
 	DBT k, v;
 	int ret;
 
-	dbt_in(&k, key, klen);
-	dbt_out(&v, buf, cap);
+	bdbfile_dbt_in(&k, key, klen);
+	bdbfile_dbt_out(&v, buf, cap);
 	ret = d->get(d, NULL, &k, &v, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
@@ -470,7 +442,7 @@ del_key(DB *d, const void *key, size_t n, const char *path, struct err *e)
 	DBT k;
 	int ret;
 
-	dbt_in(&k, key, n);
+	bdbfile_dbt_in(&k, key, n);
 	ret = d->del(d, NULL, &k, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
@@ -488,8 +460,8 @@ put_key(DB *d, const void *key, size_t kn, const void *val, size_t vn,
 	DBT k, v;
 	int ret;
 
-	dbt_in(&k, key, kn);
-	dbt_in(&v, val, vn);
+	bdbfile_dbt_in(&k, key, kn);
+	bdbfile_dbt_in(&v, val, vn);
 	if ((ret = d->put(d, NULL, &k, &v, 0)) != 0) {
 		bdbfile_err(e, ret, "write", path);
 		return -1;
@@ -573,8 +545,8 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 		return -1;
 	}
 	for (;;) {
-		dbt_out(&k, kb, sizeof kb - 1);
-		dbt_out(&d, v, sizeof v);
+		bdbfile_dbt_out(&k, kb, sizeof kb - 1);
+		bdbfile_dbt_out(&d, v, sizeof v);
 		ret = c->get(c, &k, &d, DB_NEXT);
 		if (ret == DB_NOTFOUND)
 			break;
@@ -630,7 +602,7 @@ collect_due(struct grantdb *db, int64_t now, struct due *out, size_t max,
 	}
 	kb[0] = 'x';
 	while (*n < max) {
-		dbt_out(&k, kb, sizeof kb - 1);
+		bdbfile_dbt_out(&k, kb, sizeof kb - 1);
 		if (flag == DB_SET_RANGE)
 			k.size = 1;
 		memset(&d, 0, sizeof d);

@@ -333,12 +333,6 @@ pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name)
 	return 0;
 }
 
-int
-pagelog_pending(void)
-{
-	return pl.nrecs > 0;
-}
-
 /* --- the journal on disk --- */
 
 static uint64_t

@@ -34,9 +34,6 @@ void pagelog_begin(void);
  */
 int pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name);
 
-/* 1 when writes were held since pagelog_begin. */
-int pagelog_pending(void);
-
 /*
  * Make the held writes happen: journal, rename, apply, fsync (when sync),
  * remove the journal; the session goes on with nothing held.

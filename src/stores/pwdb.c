@@ -87,13 +87,10 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 	}
 	if (bdbfile_lock(db->lockfd, path, write ? LOCK_EX : LOCK_SH, timeout_ms, e) < 0)
 		goto fail;
-	if (access(db->jpath, F_OK) == 0) {
-		paths[0] = db->path;
-		if ((!write && bdbfile_lock(db->lockfd, path, LOCK_EX, timeout_ms, e) < 0) ||
-		    pagelog_recover(db->jpath, paths, 1, sync, e) < 0 ||
-		    (!write && bdbfile_lock(db->lockfd, path, LOCK_SH, timeout_ms, e) < 0))
-			goto fail;
-	}
+	paths[0] = db->path;
+	if (bdbfile_finish_journal(db->lockfd, path, write, timeout_ms, db->jpath, paths, 1,
+	    sync, e) < 0)
+		goto fail;
 	if (bdbfile_open(&db->db, path, !write, 0, e) < 0)
 		goto fail;
 	if (write) {
@@ -110,18 +107,6 @@ fail:
 	return NULL;
 }
 
-static void
-dbt(DBT *d, const void *p, size_t n, size_t cap)
-{
-	memset(d, 0, sizeof *d);
-	d->data = (void *)(uintptr_t)p;
-	d->size = (u_int32_t)n;
-	if (cap > 0) {
-		d->ulen = (u_int32_t)cap;
-		d->flags = DB_DBT_USERMEM;
-	}
-}
-
 int
 pwdb_get(struct pwdb *db, const char *user, char *buf, size_t cap, struct err *e)
 {
@@ -129,8 +114,8 @@ pwdb_get(struct pwdb *db, const char *user, char *buf, size_t cap, struct err *e
 	DBT k, d;
 	int ret;
 
-	dbt(&k, user, strlen(user), 0);
-	dbt(&d, v, 0, sizeof v);
+	bdbfile_dbt_in(&k, user, strlen(user));
+	bdbfile_dbt_out(&d, v, sizeof v);
 	ret = db->db->get(db->db, NULL, &k, &d, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
@@ -177,8 +162,8 @@ pwdb_put(struct pwdb *db, const char *user, const char *secret, struct err *e)
 	}
 	v[0] = VERSION;
 	memcpy(v + 1, secret, n);
-	dbt(&k, user, strlen(user), 0);
-	dbt(&d, v, n + 1, 0);
+	bdbfile_dbt_in(&k, user, strlen(user));
+	bdbfile_dbt_in(&d, v, n + 1);
 	ret = db->db->put(db->db, NULL, &k, &d, 0);
 	wipe(v, sizeof v);
 	if (ret != 0) {
@@ -197,7 +182,7 @@ pwdb_del(struct pwdb *db, const char *user, struct err *e)
 
 	if (must_write(db, e) < 0)
 		return -1;
-	dbt(&k, user, strlen(user), 0);
+	bdbfile_dbt_in(&k, user, strlen(user));
 	ret = db->db->del(db->db, NULL, &k, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
@@ -222,7 +207,7 @@ pwdb_each(struct pwdb *db, int (*fn)(const char *, void *), void *arg, struct er
 		return -1;
 	}
 	for (;;) {
-		dbt(&k, user, 0, sizeof user - 1);
+		bdbfile_dbt_out(&k, user, sizeof user - 1);
 		memset(&d, 0, sizeof d);
 		d.flags = DB_DBT_PARTIAL;	/* names only: never read a secret */
 		ret = c->get(c, &k, &d, DB_NEXT);
