@@ -2,7 +2,8 @@
 #
 #   make             build the programs into build/
 #   make check       unit tests (plain and under ASan+UBSan) and program tests
-#   make bench       the figures: check cost against exec, expiry cost
+#   make bench       the figures: check cost against exec, expiry cost, views, console
+#   make screenshots the console's PNGs in screenshots/, from real runs in tmux
 #   make install     PREFIX=/usr/local DESTDIR=
 
 PREFIX   ?= /usr/local
@@ -17,20 +18,23 @@ WARN      = -Wall -Wextra -Werror
 STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CPPFLAGS += -Isrc
 LDLIBS_DB = -ldb -lcdb -lcrypto
+LDLIBS_UI = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
 
 B ?= build
 
-CORE   = err addr config grant relay chain rules ruleset pop secret
+CORE   = err addr config grant relay view sched chain rules ruleset pop secret
 STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
-UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_chain test_rules test_pop
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 
 LIBOBJ = $(CORE:%=$(B)/core/%.o) $(STORES:%=$(B)/stores/%.o)
 CLIOBJ = $(CLI:%=$(B)/cli/%.o)
+# The console: every file in src/ui (only the relaygate program links it).
+UIOBJ  = $(patsubst src/ui/%.c,$(B)/ui/%.o,$(wildcard src/ui/*.c))
 BINS   = $(PROGS:%=$(B)/%)
 
 all: $(BINS) $(B)/stress
@@ -47,8 +51,12 @@ $(B)/cli/%.o: src/cli/%.c src/cli/*.h src/core/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-$(B)/relaygate: src/relaygate.c $(CLIOBJ) $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
+$(B)/ui/%.o: src/ui/%.c $(wildcard src/ui/*.h) src/core/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDFLAGS)
 
 $(B)/librelaygate.a: $(LIBOBJ)
 	rm -f $@
@@ -87,6 +95,10 @@ lint-man:
 bench: all $(B)/bench
 	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
 
+# PNGs of the console from real runs in tmux (tools/screenshots).
+screenshots: all
+	sh tools/screenshots
+
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
@@ -96,5 +108,5 @@ install: $(BINS)
 clean:
 	rm -rf build
 
-.PHONY: all units asan check lint-man bench install clean
+.PHONY: all units asan check lint-man bench screenshots install clean
 .SECONDARY:

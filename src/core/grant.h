@@ -30,4 +30,7 @@ struct grant {
 /* 1 when g lets its address relay at time now: pinned, or not yet expired. */
 int grant_live(const struct grant *g, int64_t now);
 
+/* Seconds g has left at now: > 0 live, 0 expired (not swept yet), -1 pinned. */
+int64_t grant_remaining(const struct grant *g, int64_t now);
+
 #endif

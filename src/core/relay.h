@@ -9,6 +9,7 @@
 #ifndef RG_RELAY_H
 #define RG_RELAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/addr.h"
@@ -33,6 +34,8 @@ enum relay_outcome {
 	RELAY_DONE,		/* the store now says what was asked */
 	RELAY_UNCHANGED,	/* nothing to do: pinned already, or absent */
 	RELAY_REFUSED,		/* not done; e says why */
+	RELAY_GONE,		/* the grant acted on is no more (removed, or expired) */
+	RELAY_CHANGED,		/* the grant acted on was changed meanwhile: nothing done */
 };
 
 /* Longest lifetime of one grant, in seconds: a year (as config.h). */
@@ -55,6 +58,41 @@ int relay_unpin(const struct config *c, const struct addr *a, struct err *e);
 
 /* Remove a's grant (not a pin: REFUSED): DONE, UNCHANGED when absent. */
 int relay_revoke(const struct config *c, const struct addr *a, struct err *e);
+
+/*
+ * Acting on what an admin saw: seen is the grant as shown when the admin
+ * chose the action.  The change is made only while a's grant is still that
+ * one (same pinned state and expiry); otherwise nothing is touched and the
+ * answer is GONE (removed, or expired at now) or CHANGED.
+ *   revoke: DONE, GONE, CHANGED, REFUSED (a pin)
+ *   unpin:  DONE, GONE, CHANGED, REFUSED (not a pin)
+ */
+int relay_revoke_seen(const struct config *c, const struct addr *a,
+    const struct grant *seen, int64_t now, struct err *e);
+int relay_unpin_seen(const struct config *c, const struct addr *a,
+    const struct grant *seen, int64_t now, struct err *e);
+
+/*
+ * Give a's live grant ttl seconds from now, never more than RELAY_TTL_MAX
+ * (*capped is set when the lifetime was cut to that).  seen, when not NULL,
+ * is checked as above.  DONE; GONE when there is no live grant; REFUSED for
+ * a pin (it never expires); CHANGED; or -1 and e.
+ */
+int relay_extend(const struct config *c, const struct addr *a, const struct grant *seen,
+    long ttl, int64_t now, int *capped, struct err *e);
+
+/* The whole grant for a: 1 and *g, 0 none, -1 and e. */
+int relay_get(const struct config *c, const struct addr *a, struct grant *g,
+    struct err *e);
+
+/* What relaygate-check sets RELAYCLIENT to for g: a pin's own value, or the configured one. */
+const char *relay_relayclient(const struct config *c, const struct grant *g);
+
+/* Who makes a manual change: the login name of the real user (or "uid N"), into buf. */
+void relay_actor(char *buf, size_t size);
+
+/* The protocol recorded for grants and pins made by hand. */
+#define RELAY_PROTO_MANUAL "manual"
 
 /* Forget every grant expired at now. 0 and *removed, or -1 and e. */
 int relay_expire(const struct config *c, int64_t now, long *removed, struct err *e);
