@@ -82,11 +82,11 @@ units: $(UNITS:%=$(B)/unit/%)
 asan:
 	$(MAKE) B=build/asan OPT="-O1 $(SAN)" units
 
-PROVE = CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' --timer
+PROVE = CMOCKA_MESSAGE_OUTPUT=TAP prove --exec $(CURDIR)/tests/guard --timer
 
 check: all units asan
 	$(PROVE) $(UNITS:%=$(B)/unit/%) $(UNITS:%=build/asan/unit/%)
-	RELAYGATE_BUILD=$(CURDIR)/$(B) prove --timer tests/*.t
+	RELAYGATE_BUILD=$(CURDIR)/$(B) $(PROVE) tests/*.t
 	$(MAKE) lint-man
 
 lint-man:
