@@ -54,15 +54,20 @@ unset TCPREMOTEIP IP RELAYCLIENT RELAY_CTRL_EXPIRY RELAY_CTRL_RELAYCLIENT \
 # helper says so on stderr, and its status is 124 (137 after the KILL).
 
 # deadline SECONDS COMMAND [ARG ...]: run COMMAND (a program, not a shell
-# function) in a process group of its own, killed whole past SECONDS.
+# function) in a process group of its own, killed whole past SECONDS (a
+# whole number).  T_KILLED says whether it was (a command may exit 124 of
+# its own accord, as pty-answer does when it gives up).
 deadline() {
-	local limit=$1 rc
+	local limit=$1 rc start
 	shift
+	start=$(date +%s)
 	timeout -k 2 "$limit" "$@"
 	rc=$?
-	case $rc in
-	124|137) echo "# deadline: $* still running after ${limit} s; killed its process group" >&2 ;;
-	esac
+	T_KILLED=0
+	if { [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && [ $(($(date +%s) - start)) -ge "$limit" ]; then
+		T_KILLED=1
+		echo "# deadline: $* still running after ${limit} s; killed its process group" >&2
+	fi
 	return $rc
 }
 
@@ -76,9 +81,7 @@ run() {
 	RC=$?
 	OUT=$(cat "$T_TMP/out")
 	ERR=$(cat "$T_TMP/err")
-	case $RC in
-	124|137) echo "# run: $* still running after ${limit} s; killed it. It said: $OUT $ERR" >&2 ;;
-	esac
+	[ "$T_KILLED" -eq 0 ] || echo "# run: $* killed at its deadline; it had said: $OUT $ERR" >&2
 }
 
 # wait_for PID [SECONDS]: wait for a background job of this shell to end,
