@@ -25,7 +25,7 @@ B ?= build
 
 CORE   = err addr config grant relay view sched chain rules ruleset pop secret
 STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
-CLI    = commands output loop rules passwd
+CLI    = commands output loop rules passwd prompt
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8
@@ -82,11 +82,11 @@ units: $(UNITS:%=$(B)/unit/%)
 asan:
 	$(MAKE) B=build/asan OPT="-O1 $(SAN)" units
 
-PROVE = CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' --timer
+PROVE = CMOCKA_MESSAGE_OUTPUT=TAP prove --exec $(CURDIR)/tests/guard --timer
 
 check: all units asan
 	$(PROVE) $(UNITS:%=$(B)/unit/%) $(UNITS:%=build/asan/unit/%)
-	RELAYGATE_BUILD=$(CURDIR)/$(B) prove --timer tests/*.t
+	RELAYGATE_BUILD=$(CURDIR)/$(B) $(PROVE) tests/*.t
 	$(MAKE) lint-man
 
 lint-man:

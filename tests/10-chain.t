@@ -64,11 +64,11 @@ SH
 	chmod +x "$T_TMP/show"
 	tcpserver -H -R 127.0.0.1 "$port" relaygate-check "$T_TMP/show" 2>"$T_TMP/tcpserver.log" &
 	srv=$!
-	i=0; while ! tcpclient -H -R 127.0.0.1 "$port" true 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+	i=0; while ! deadline 5 tcpclient -H -R 127.0.0.1 "$port" true 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 	TCPREMOTEIP=127.0.0.2 relaygate-allow true 2>/dev/null
-	got2=$(tcpclient -H -R -i 127.0.0.2 127.0.0.1 "$port" sh -c 'cat <&6' 2>/dev/null)
-	got3=$(tcpclient -H -R -i 127.0.0.3 127.0.0.1 "$port" sh -c 'cat <&6' 2>/dev/null)
-	kill "$srv"; wait "$srv" 2>/dev/null
+	got2=$(deadline 10 tcpclient -H -R -i 127.0.0.2 127.0.0.1 "$port" sh -c 'cat <&6' 2>/dev/null)
+	got3=$(deadline 10 tcpclient -H -R -i 127.0.0.3 127.0.0.1 "$port" sh -c 'cat <&6' 2>/dev/null)
+	stop_pid "$srv"
 	is "$got2" "from=127.0.0.2 relayclient=" "under tcpserver: a granted client gets RELAYCLIENT"
 	is "$got3" "from=127.0.0.3 relayclient=unset" "under tcpserver: another client does not"
 	TCPREMOTEIP=127.0.0.2 relaygate-allow true 2>/dev/null

@@ -54,7 +54,7 @@ relaygate allow 192.0.2.5 --ttl 1; t5=$(now)
 flock "$RELAYGATE_DIR/grants.db" sleep 2 &
 locker=$!
 g5=$(gone_by "$t5" 192.0.2.5)
-wait $locker
+wait_for $locker 10
 ok "$(kill -0 $loop; echo $?)" "the loop survives the store being locked"
 ok "$(echo "$g5 >= 1.9 && $g5 <= 2 + $interval + 1.5" | bc | grep -qx 1; echo $?)" "and sweeps as soon as the lock is gone (${g5} s)"
 relaygate allow 192.0.2.6 --ttl 1; t6=$(now)
@@ -64,7 +64,7 @@ ok "$(echo "$g6 <= 1 + $interval + 1" | bc | grep -qx 1; echo $?)" "then carries
 # SIGTERM ends it at once, with status 0.
 t=$(now)
 kill -TERM $loop
-wait $loop
+wait_for $loop 10
 rc=$?
 took=$(echo "$(now) - $t" | bc)
 is "$rc" 0 "SIGTERM: exit status 0"

@@ -10,14 +10,14 @@ dir=$(mktemp -d "$base/rgstress.XXXXXX")
 trap 'rm -rf "$T_TMP" "$dir"' EXIT
 
 mkdir -p "$dir/c"
-run timeout 600 stress concurrency "$dir/c" 50 400 8
+run -t 240 stress concurrency "$dir/c" 50 400 8
 is "$RC" 0 "50 writers, 8 readers and a sweeper at once: no error, no hang"
 like "$OUT" "operations [0-9]+, live 10000, pinned 50, expired 0" "every live grant and pin found, every expired one swept ($OUT)"
 ops=$(printf '%s' "$OUT" | sed -n 's/.*operations \([0-9]*\).*/\1/p')
 ok "$([ "${ops:-0}" -ge 20000 ]; echo $?)" "at least 20,000 operations ($ops)"
 
 mkdir -p "$dir/k"
-run timeout 600 stress crash "$dir/k" 250
+run -t 240 stress crash "$dir/k" 250
 is "$RC" 0 "250 writers SIGKILLed at random moments: the store holds ($OUT)"
 ops=$(printf '%s' "$OUT" | sed -n 's/.*operations \([0-9]*\).*/\1/p')
 ok "$([ "${ops:-0}" -ge 10000 ]; echo $?)" "at least 10,000 random operations among the kills ($ops)"

@@ -66,7 +66,7 @@ stop_postfix() { stop_pid "$master"; master=; }
 trap 'stop_postfix; rm -rf "$T_TMP"' EXIT
 
 rcpt() {	# the answer to RCPT TO an outside address, from source address $1
-	swaks --server "127.0.0.1:$port" --local-interface "$1" --to x@outside.example \
+	deadline 60 swaks --server "127.0.0.1:$port" --local-interface "$1" --to x@outside.example \
 	    --from a@example.org --quit-after RCPT 2>&1 |
 	    sed -n '/RCPT TO/{n;s/^<[-*]* *//;s/ .*//;p;}'
 }

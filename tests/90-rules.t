@@ -128,8 +128,9 @@ like "$RC:$ERR" "^1:relaygate rules edit: .*tcp.smtp was changed by someone else
 ok "$(grep -q '^203.0.113.1:deny$' "$RELAYGATE_RULES" && ! grep -q 198.51.100.1 "$RELAYGATE_RULES"; echo $?)" "and the other admin's change stands"
 
 # --- two admins adding at once: both changes are kept ---
-for i in 1 2 3 4 5 6 7 8; do relaygate rules add "10.9.9.$i:deny" & done
-wait
+adders=
+for i in 1 2 3 4 5 6 7 8; do relaygate rules add "10.9.9.$i:deny" & adders="$adders $!"; done
+for p in $adders; do wait_for $p 30; done
 is "$(grep -c '^10\.9\.9\.[1-8]:deny$' "$RELAYGATE_RULES")" 8 "eight admins adding at once: every rule is kept"
 tcprules "$T_TMP/ref.cdb" "$T_TMP/ref.tmp" <"$RELAYGATE_RULES"
 ok "$(cmp -s "$T_TMP/ref.cdb" "$RELAYGATE_RULES_CDB"; echo $?)" "and the cdb matches the final text"

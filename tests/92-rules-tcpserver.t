@@ -27,8 +27,8 @@ port=$(free_port)
 tcpserver -H -R -x "$RELAYGATE_RULES_CDB" 127.0.0.1 "$port" "$T_TMP/show" 2>/dev/null &
 srv=$!
 trap 'kill $srv 2>/dev/null; rm -rf "$T_TMP"' EXIT
-i=0; while ! tcpclient -H -R 127.0.0.1 "$port" true 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-from() { tcpclient -H -R -i "$1" 127.0.0.1 "$port" sh -c 'cat <&6' 2>/dev/null; }
+i=0; while ! deadline 5 tcpclient -H -R 127.0.0.1 "$port" true 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+from() { deadline 10 tcpclient -H -R -i "$1" 127.0.0.1 "$port" sh -c 'cat <&6' 2>/dev/null; }
 
 is "$(from 127.0.0.1)" "from=127.0.0.1 relayclient=" "tcpserver gives the allowed address RELAYCLIENT"
 is "$(from 127.0.0.2)" "from=127.0.0.2 relayclient=unset" "and another address nothing"

@@ -48,12 +48,58 @@ mkdir -p "$RELAYGATE_DIR"
 unset TCPREMOTEIP IP RELAYCLIENT RELAY_CTRL_EXPIRY RELAY_CTRL_RELAYCLIENT \
     RELAY_CTRL_DIR RELAYGATE_EXPIRY RELAYGATE_RELAYCLIENT SERVICE TCPLOCALPORT || true
 
-# Run "$@" and capture stdout, stderr and status in OUT, ERR, RC.
+# Nothing a test starts may wait without a limit.  T_DEADLINE (seconds,
+# default 60) bounds each program run through these helpers; past it the
+# program's whole process group is killed (TERM, then KILL 2 s later), the
+# helper says so on stderr, and its status is 124 (137 after the KILL).
+
+# deadline SECONDS COMMAND [ARG ...]: run COMMAND (a program, not a shell
+# function) in a process group of its own, killed whole past SECONDS (a
+# whole number).  T_KILLED says whether it was (a command may exit 124 of
+# its own accord, as pty-answer does when it gives up).
+deadline() {
+	local limit=$1 rc start
+	shift
+	start=$(date +%s)
+	timeout -k 2 "$limit" "$@"
+	rc=$?
+	T_KILLED=0
+	if { [ $rc -eq 124 ] || [ $rc -eq 137 ]; } && [ $(($(date +%s) - start)) -ge "$limit" ]; then
+		T_KILLED=1
+		echo "# deadline: $* still running after ${limit} s; killed its process group" >&2
+	fi
+	return $rc
+}
+
+# Run "$@" and capture stdout, stderr and status in OUT, ERR, RC, within
+# T_DEADLINE seconds, or SECONDS with run -t SECONDS.  A run killed at its
+# deadline has RC 124 (or 137) and OUT and ERR hold what it had said.
 run() {
-	"$@" >"$T_TMP/out" 2>"$T_TMP/err"
+	local limit=${T_DEADLINE:-60}
+	if [ "${1:-}" = -t ]; then limit=$2; shift 2; fi
+	deadline "$limit" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
 	RC=$?
 	OUT=$(cat "$T_TMP/out")
 	ERR=$(cat "$T_TMP/err")
+	[ "$T_KILLED" -eq 0 ] || echo "# run: $* killed at its deadline; it had said: $OUT $ERR" >&2
+}
+
+# wait_for PID [SECONDS]: wait for a background job of this shell to end,
+# at most SECONDS (default 10); return its status, or kill it (KILL) and
+# return 124.  (The shell reaps its jobs, so kill -0 fails once one ended.)
+wait_for() {
+	local pid=$1 limit=${2:-10} i=0
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $i -ge $((limit * 20)) ]; then
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			echo "# wait_for: process $pid still running after ${limit} s; killed it" >&2
+			return 124
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	wait "$pid"
 }
 
 # A free TCP port on loopback above 1024.

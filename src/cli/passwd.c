@@ -9,10 +9,10 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/prompt.h"
 #include "core/pop.h"
 #include "core/secret.h"
 
@@ -49,25 +49,33 @@ read_line(int fd, char *buf, size_t cap)
 	return 0;
 }
 
-/* Prompt on the terminal with echo off. */
+/*
+ * One question on the terminal, through the one hidden-input module: EX_OK,
+ * or the exit status of what went wrong, said on stderr (nothing changed).
+ */
 static int
 ask(int tty, const char *prompt, char *buf, size_t cap)
 {
-	struct termios old, quiet;
-	int rc;
-
-	if (write(tty, prompt, strlen(prompt)) < 0 || tcgetattr(tty, &old) < 0)
-		return -1;
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	quiet.c_lflag |= ICANON;
-	if (tcsetattr(tty, TCSAFLUSH, &quiet) < 0)
-		return -1;
-	rc = read_line(tty, buf, cap);
-	tcsetattr(tty, TCSAFLUSH, &old);
-	if (write(tty, "\n", 1) < 0)
-		rc = -1;
-	return rc;
+	if (prompt_secret(tty, prompt, buf, cap) == 0)
+		return EX_OK;
+	switch (errno) {
+	case ENODATA:
+		fprintf(stderr, "relaygate passwd: no password read (end of input); nothing changed\n");
+		return EX_USAGE;
+	case EMSGSIZE:
+		fprintf(stderr, "relaygate passwd: a password is 1 to 255 bytes; nothing changed\n");
+		return EX_USAGE;
+	case EILSEQ:
+		fprintf(stderr, "relaygate passwd: a password may not hold a NUL byte; nothing changed\n");
+		return EX_USAGE;
+	case EINTR:
+		fprintf(stderr, "relaygate passwd: interrupted; nothing changed\n");
+		return EX_TEMP;
+	default:
+		fprintf(stderr, "relaygate passwd: read password from /dev/tty: %s; nothing changed\n",
+		    strerror(errno));
+		return EX_TEMP;
+	}
 }
 
 static int
@@ -102,7 +110,7 @@ cmd_passwd(const struct config *c, int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' }, { "init", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	char one[SECRET_BUF], two[SECRET_BUF];
-	int ch, from_stdin = 0, del = 0, list = 0, init = 0, tty, rc, r;
+	int ch, from_stdin = 0, del = 0, list = 0, init = 0, tty, r;
 	struct err e;
 
 	if (secret_protect_process() < 0) {
@@ -159,21 +167,26 @@ cmd_passwd(const struct config *c, int argc, char **argv)
 			return EX_USAGE;
 		}
 	} else {
-		if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0) {
+		if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0) {
 			fprintf(stderr, "relaygate passwd: no terminal to ask on; use --stdin\n");
 			return EX_USAGE;
 		}
-		rc = ask(tty, "New POP password: ", one, sizeof one) < 0 ||
-		    ask(tty, "Again: ", two, sizeof two) < 0;
-		close(tty);
-		if (rc || strcmp(one, two) != 0) {
-			fprintf(stderr, "relaygate passwd: %s; nothing changed\n",
-			    rc ? "no password read" : "the two did not match");
-			explicit_bzero(one, sizeof one);
-			explicit_bzero(two, sizeof two);
-			return EX_USAGE;
+		r = ask(tty, "New POP password: ", one, sizeof one);
+		if (r == EX_OK)
+			r = ask(tty, "Again: ", two, sizeof two);
+		if (close(tty) < 0 && r == EX_OK) {
+			perror("relaygate passwd: close /dev/tty");
+			r = EX_TEMP;
+		}
+		if (r == EX_OK && strcmp(one, two) != 0) {
+			fprintf(stderr, "relaygate passwd: the two did not match; nothing changed\n");
+			r = EX_USAGE;
 		}
 		explicit_bzero(two, sizeof two);
+		if (r != EX_OK) {
+			explicit_bzero(one, sizeof one);
+			return r;
+		}
 	}
 	if (pop_secret_ok(one, &e) < 0) {
 		explicit_bzero(one, sizeof one);
