@@ -197,10 +197,10 @@ footer_item(int x, enum request r, const char *label)
 {
 	char key[16];
 
-	if (!keys_short(r, key, sizeof key) || x + draw_width(key) + draw_width(label) + 1 > COLS)
+	if (!keys_short(r, key, sizeof key) || x + draw_width(key) + draw_width(label) + 2 > COLS)
 		return x;
 	x += draw_text(LINES - 1, x, COLS - x, key, theme_attr(ROLE_KEY));
-	x += draw_text(LINES - 1, x, COLS - x, label, theme_attr(ROLE_NORMAL));
+	x += 1 + draw_text(LINES - 1, x + 1, COLS - x - 1, label, theme_attr(ROLE_NORMAL));
 	return x + 1;
 }
 

@@ -305,7 +305,7 @@ columns(int w, int width[NCOLS])
 
 	for (i = 0; i < NCOLS; i++)
 		width[i] = base[i];
-	more = extra > 19 ? 19 : extra > 0 ? extra : 0;
+	more = extra / 2 > 19 ? 19 : extra > 0 ? extra / 2 : 0;
 	width[C_ADDR] += more;		/* room for a whole IPv6 address first */
 	extra -= more;
 	if (extra > 0) {
