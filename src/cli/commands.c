@@ -427,12 +427,12 @@ cmd_check(const struct config *c, int argc, char **argv)
 		break;
 	case RELAY_GRANT:
 		printf("%s may relay: granted, %" PRId64 "s left, RELAYCLIENT=\"%s\"\n",
-		    a.text, d.grant.expires - now, d.relayclient);
+		    a.text, grant_remaining(&d.grant, now), d.relayclient);
 		break;
 	case RELAY_NO:
 		if (d.grant.expires != 0)
 			printf("%s may not relay: grant expired %" PRId64 "s ago\n",
-			    a.text, now - d.grant.expires);
+			    a.text, grant_overdue(&d.grant, now));
 		else
 			printf("%s may not relay: no grant\n", a.text);
 		break;

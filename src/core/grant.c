@@ -14,3 +14,11 @@ grant_remaining(const struct grant *g, int64_t now)
 		return -1;
 	return g->expires > now ? g->expires - now : 0;
 }
+
+int64_t
+grant_overdue(const struct grant *g, int64_t now)
+{
+	if (g->pinned || g->expires > now)
+		return 0;
+	return now - g->expires;
+}
