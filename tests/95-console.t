@@ -5,13 +5,9 @@
 . "$(dirname "$0")/tui.sh"
 plan 34
 
-cat >"$T_TMP/relaygate.conf" <<C
-rules = $T_TMP/tcp.smtp
-rules_cdb = $T_TMP/tcp.smtp.cdb
-passwords = $T_TMP/pw/passwords.db
-C
-RELAYGATE_CONF=$T_TMP/relaygate.conf
-export RELAYGATE_CONF
+RELAYGATE_RULES=$T_TMP/tcp.smtp RELAYGATE_RULES_CDB=$T_TMP/tcp.smtp.cdb
+RELAYGATE_PASSWORDS=$T_TMP/pw/passwords.db
+export RELAYGATE_RULES RELAYGATE_RULES_CDB RELAYGATE_PASSWORDS
 printf '# tcp.smtp of the test\n127.0.0.1:allow,RELAYCLIENT=""\n\n:allow\n' >"$T_TMP/tcp.smtp"
 relaygate rules compile
 mkdir -p "$T_TMP/pw"

@@ -44,7 +44,7 @@ ok $? "TERM=vt100 NO_COLOR=1: the grants screen shows"
 colour=$(tui_screen v -e | grep -cE "$COLOUR")
 is "$colour" 0 "and no colour escapes reach the terminal"
 like "$(tui_screen v -e | sed -n 1p)" "$esc\\[7m" "the header is in reverse video instead"
-selected() { tui_screen v -e | grep "$esc\\[7m  " | sed -n 1p | awk '{ print $2 }'; }
+selected() { tui_screen v -e | grep -E "$esc\\[([0-9]*;)*7m($esc\\[[0-9;]*m)*  " | sed -n 1p | awk '{ print $2 }'; }
 tui_keys v G
 tui_until 2 sh -c "[ \"\$(tmux -f /dev/null -S '$TUI_SOCK' capture-pane -t =v:0.0 -p -e | grep -c '2001:db8::7')\" -gt 0 ]"
 before=$(selected)
@@ -70,14 +70,14 @@ tui_start s 100 30 "stty -g >'$T_TMP/a'; relaygate console; echo \"status \$?\";
 tui_wait s "2001:db8::7" >/dev/null
 tui_keys s q
 tui_wait s "back-in-sh" >/dev/null
-ok "$(cmp -s "$T_TMP/a" "$T_TMP/b"; echo $?)" "after q: stty -g as before"
+is "$(cat "$T_TMP/b")" "$(cat "$T_TMP/a")" "after q: stty -g as before"
 tui kill-session -t =s
 tui_start t 100 30 "stty -g >'$T_TMP/a2'; sh -c 'echo \$\$ >\"$T_TMP/pid\"; exec relaygate console'; echo \"status \$?\"; stty -g >'$T_TMP/b2'; echo back-in-sh; sleep 60"
 tui_wait t "2001:db8::7" >/dev/null
 kill -TERM "$(cat "$T_TMP/pid")"
 tui_wait t "back-in-sh"
 ok $? "SIGTERM ends the console"
-ok "$(cmp -s "$T_TMP/a2" "$T_TMP/b2"; echo $?)" "after SIGTERM: stty -g as before"
+is "$(cat "$T_TMP/b2")" "$(cat "$T_TMP/a2")" "after SIGTERM: stty -g as before"
 tui kill-session -t =t
 tui_start h 100 30 "sh -c 'echo \$\$ >\"$T_TMP/pid\"; exec relaygate console'"
 tui_wait h "2001:db8::7" >/dev/null

@@ -257,11 +257,28 @@ draw_frame(struct frame *f)
 
 /* --- the tick --- */
 
+/* The header's counts, and whether nobody is sweeping. */
+static void
+read_counts(struct frame *f)
+{
+	struct err e;
+
+	f->counts_err[0] = '\0';
+	f->overdue = 0;
+	if (view_counts(f->ui.c, f->ui.now, &f->counts, &e) == 0) {
+		f->overdue = sched_overdue(&f->counts, f->interval_ms, f->ui.now);
+		return;
+	}
+	memset(&f->counts, 0, sizeof f->counts);
+	/* No store yet: view.h says that counts nothing; the engine says ENOENT. */
+	if (e.errnum != ENOENT)
+		snprintf(f->counts_err, sizeof f->counts_err, "%s", e.msg);
+}
+
 static void
 tick(struct frame *f)
 {
 	struct screen *s = &f->screens[f->cur];
-	struct err e;
 	int64_t start = mono_us(), now = wall_ms();
 	int health;
 
@@ -269,13 +286,7 @@ tick(struct frame *f)
 	if (f->sweeping && sched_step(&f->sched, f->ui.c, now, &health) > 0 &&
 	    f->sched.last_removed > 0)
 		f->ui.now = wall_ms() / 1000;
-	if (view_counts(f->ui.c, f->ui.now, &f->counts, &e) < 0) {
-		snprintf(f->counts_err, sizeof f->counts_err, "%s", e.msg);
-		f->overdue = 0;
-	} else {
-		f->counts_err[0] = '\0';
-		f->overdue = sched_overdue(&f->counts, f->interval_ms, f->ui.now);
-	}
+	read_counts(f);
 	if (!f->ui.paused && s->ops->tick != NULL)
 		s->ops->tick(s);
 	draw_frame(f);

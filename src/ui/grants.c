@@ -11,6 +11,7 @@
  * the core's *_seen calls, so a grant that changed or went meanwhile is
  * reported, never touched.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,8 +96,15 @@ read_rows(struct screen *s, struct grants *g, enum view_from from, const struct 
 {
 	struct err e;
 
+	*partial = 0;
 	if (view_read(s->ui->c, g->order, &g->filter, from, k, max, s->ui->now, BUDGET_MS,
 	    out, n, partial, resume, &e) < 0) {
+		/* No store yet: view.h says that reads as empty; the engine says ENOENT. */
+		if (e.errnum == ENOENT) {
+			g->error[0] = '\0';
+			*n = 0;
+			return 0;
+		}
 		snprintf(g->error, sizeof g->error, "%s", e.msg);
 		*n = 0;
 		return -1;
