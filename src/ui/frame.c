@@ -219,9 +219,8 @@ draw_footer(struct frame *f)
 			x = footer_item(x, a->req, a->label);
 	for (a = keys_global; a->req != REQ_NONE; a++)
 		if (a->footer)
-			x = footer_item(x, a->req, a->req == REQ_PAUSE ?
-			    (u->paused ? "resume" : "pause") : a->label == NULL ? "" :
-			    a->req == REQ_HELP ? "help" : a->label);
+			x = footer_item(x, a->req,
+			    a->req == REQ_PAUSE && u->paused ? "resume" : a->label);
 }
 
 static void

@@ -486,7 +486,6 @@ capture(struct screen *s, struct grants *g)
 {
 	struct err e;
 
-	(void)s;
 	if (g->n == 0 || g->sel_i < 0 || g->sel_i >= (int)g->n)
 		return -1;
 	g->seen = g->rows[g->sel_i].g;

@@ -48,7 +48,8 @@ section(struct help *h, const char *title, const struct action *a, int readonly)
 			continue;
 		if (!keys_names(a->req, keys, sizeof keys))
 			continue;
-		snprintf(line, sizeof line, "  %-22s %s", keys, a->label);
+		snprintf(line, sizeof line, "  %-22s %s%s", keys, a->label,
+		    a->req == REQ_PAUSE ? " refreshing the list; again: resume" : "");
 		add(h, 0, line);
 	}
 }

@@ -55,9 +55,9 @@ const struct action keys_global[] = {
 	{ REQ_GRANTS, "Grants screen", 0, 0 },
 	{ REQ_RULES, "Rules screen", 0, 0 },
 	{ REQ_PASSWORDS, "Passwords screen", 0, 0 },
-	{ REQ_HELP, "help (this screen)", 0, 1 },
-	{ REQ_PAUSE, "pause / resume refresh", 0, 1 },
-	{ REQ_REDRAW, "redraw the whole terminal", 0, 0 },
+	{ REQ_HELP, "help", 0, 1 },
+	{ REQ_PAUSE, "pause", 0, 1 },
+	{ REQ_REDRAW, "redraw the terminal", 0, 0 },
 	{ REQ_QUIT, "quit", 0, 1 },
 	{ REQ_NONE, NULL, 0, 0 },
 };
