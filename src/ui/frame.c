@@ -278,13 +278,16 @@ static void
 tick(struct frame *f)
 {
 	struct screen *s = &f->screens[f->cur];
-	int64_t start = mono_us(), now = wall_ms();
-	int health;
+	int64_t start = mono_us();
+	int health = 0;
 
-	f->ui.now = now / 1000;
-	if (f->sweeping && sched_step(&f->sched, f->ui.c, now, &health) > 0 &&
-	    f->sched.last_removed > 0)
-		f->ui.now = wall_ms() / 1000;
+	f->ui.now = wall_ms() / 1000;
+	if (f->sweeping && sched_step(&f->sched, f->ui.c, wall_ms(), &health) != 0)
+		f->ui.now = wall_ms() / 1000;	/* a sweep may take a while */
+	if (health)
+		ui_status(&f->ui, f->sched.failing, f->sched.failing ?
+		    "sweep failed: %s; trying again each interval" : "sweeping works again",
+		    f->sched.err.msg);
 	read_counts(f);
 	if (!f->ui.paused && s->ops->tick != NULL)
 		s->ops->tick(s);
