@@ -191,7 +191,7 @@ is "$(printf '%s\n' "$OUT" | awk -F'\t' -v OFS='\t' '$2 ~ /^[0-9]+$/ { $2 = "tim
 
 # The console: ssh -tt inside our own tmux server (our child, -D), so the
 # far end gets a pty and the pane's TERM, as from an admin's terminal.
-tmux -S "$SOCK" -D 2>"$T_TMP/tmux.log" &
+tmux -S "$SOCK" -f /dev/null -D 2>"$T_TMP/tmux.log" &
 tmux_pid=$!
 sock_up() { [ -S "$SOCK" ]; }
 within 5 sock_up || bail "tmux server did not start"
