@@ -1,13 +1,16 @@
 /*
- * relaygate: the administrator's program.  With a subcommand it is batch
- * mode for scripts (relaygate list, allow, pin, expire --loop, ...); see
- * relaygate(8).
+ * relaygate: the administrator's program.  On a terminal with no
+ * subcommand (or with "console") it is the ncurses console (src/ui); with a
+ * subcommand it is batch mode for scripts (relaygate list, allow, pin,
+ * expire --loop, ...); see relaygate(8).
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "ui/ui.h"
 
 #define VERSION "0.1"
 
@@ -17,9 +20,53 @@ usage(FILE *f)
 	const struct command *c;
 
 	fputs("usage: relaygate [-c config] command [argument ...]\n"
+	    "       relaygate [-c config] [console [--readonly] [--no-color] [--interval SECONDS]]\n"
 	    "       relaygate --version\n\ncommands:\n", f);
 	for (c = cli_commands; c->name != NULL; c++)
 		fprintf(f, "  %-13s%s\n", c->name, c->about);
+}
+
+/* relaygate console [--readonly] [--no-color] [--interval SECONDS] */
+static int
+console(const struct config *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "readonly", no_argument, NULL, 'r' },
+		{ "no-color", no_argument, NULL, 'n' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	static const char use[] = "usage: relaygate console [--readonly] [--no-color] [--interval SECONDS]\n";
+	struct ui_opts o = { 0, 0, 0 };
+	struct err e;
+	long secs;
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'r': o.readonly = 1; break;
+		case 'n': o.no_color = 1; break;
+		case 'i':
+			if (config_number("--interval", optarg, 1, 3600, "seconds", &secs, &e) < 0) {
+				fprintf(stderr, "relaygate console: %s\n", e.msg);
+				return EX_USAGE;
+			}
+			o.interval_ms = secs * 1000;
+			break;
+		case 'h': fputs(use, stdout); return EX_OK;
+		default:
+			fprintf(stderr, "relaygate console: %s %s\n",
+			    ch == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+			fputs(use, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "relaygate console: too many arguments\n%s", use);
+		return EX_USAGE;
+	}
+	return ui_run(c, &o);
 }
 
 int
@@ -47,14 +94,14 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EX_OK;
 	}
-	if (i >= argc) {
+	if (i >= argc && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
 		usage(stderr);
 		return EX_USAGE;
 	}
-	for (cmd = cli_commands; cmd->name != NULL; cmd++)
+	for (cmd = cli_commands; i < argc && cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, argv[i]) == 0)
 			break;
-	if (cmd->name == NULL) {
+	if (i < argc && cmd->name == NULL && strcmp(argv[i], "console") != 0) {
 		fprintf(stderr, "relaygate: unknown command \"%s\"\n", argv[i]);
 		usage(stderr);
 		return EX_USAGE;
@@ -63,5 +110,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "relaygate: %s\n", e.msg);
 		return e.kind == ERR_PERM ? EX_USAGE : EX_TEMP;
 	}
+	if (i >= argc)
+		return console(&c, 1, (char *[]){ "console", NULL });
+	if (cmd->name == NULL)
+		return console(&c, argc - i, argv + i);
 	return cmd->run(&c, argc - i, argv + i);
 }

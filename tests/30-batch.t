@@ -87,7 +87,7 @@ is "$RC:$OUT" "0:removed	0" "a second sweep removes nothing"
 # --- JSON, through a real parser ---
 run relaygate list --json
 is "$RC" 0 "list --json: 0"
-is "$(printf '%s\n' "$OUT" | jq -r '.address' | tr '\n' ' ')" "192.0.2.51 198.51.100.3 2001:db8::1 203.0.113.1 " "list --json: one object per line, every grant"
+is "$(printf '%s\n' "$OUT" | jq -r '.address' | tr '\n' ' ')" "192.0.2.51 198.51.100.3 203.0.113.1 2001:db8::1 " "list --json: one object per line, every grant, IPv4 before IPv6"
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.address=="203.0.113.1") | [.pinned, .remaining, .expires, .protocol] | @tsv')" "true			manual" "a pin in JSON: pinned, no expiry"
 is "$(printf '%s\n' "$OUT" | jq -r 'select(.address=="2001:db8::1") | [.pinned, .user, (.remaining > 800), (.expires|test("Z$"))] | @tsv')" "false	bob	true	true" "a grant in JSON: user, remaining seconds, ISO expiry"
 relaygate pin 192.0.2.200 --note 'quote " backslash \ tab-free é' >/dev/null

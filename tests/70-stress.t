@@ -1,7 +1,7 @@
 #!/bin/sh
 # Many processes at once, and writers killed at random: the store holds.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 10
 
 # On tmpfs when there is one: the test is about locks and journals, not disks.
 base=${TMPDIR:-/tmp}
@@ -19,8 +19,18 @@ ok "$([ "${ops:-0}" -ge 20000 ]; echo $?)" "at least 20,000 operations ($ops)"
 mkdir -p "$dir/k"
 run timeout 600 stress crash "$dir/k" 250
 is "$RC" 0 "250 writers SIGKILLed at random moments: the store holds ($OUT)"
+ops=$(printf '%s' "$OUT" | sed -n 's/.*operations \([0-9]*\).*/\1/p')
+ok "$([ "${ops:-0}" -ge 10000 ]; echo $?)" "at least 10,000 random operations among the kills ($ops)"
+# "counts total T pinned P, walk T' pinned P', address order N"
+set -- $(printf '%s\n' "$OUT" | grep '^counts total' | tr -c '0-9\n' ' ') x x x x x
+is "total $1 pinned $2, address order $1" "total $3 pinned $4, address order $5" \
+    "after the kills the counts kept with the data equal a walk of grants.db and of the address order"
 run db5.3_verify "$dir/k/grants.db" "$dir/k/grants-meta.db"
 is "$RC" 0 "db_verify passes on both files afterwards"
 run env RELAYGATE_DIR="$dir/k" RELAYGATE_LOCK_TIMEOUT_MS=100 relaygate list
 is "$(printf '%s\n' "$OUT" | grep -c '^172\.16\.[0-9.]*	pinned	stress	')" "50" "no lock left behind, and all 50 pins made before the kills there"
+mkdir -p "$dir/p"
+run timeout 300 stress paging "$dir/p" 3000
+is "$RC" 0 "paging forward then backward while 4 processes add and remove grants in between ($OUT$ERR)"
+like "$OUT" "^untouched 3000, seen once each way" "every untouched grant seen exactly once, in order, both ways"
 done_testing

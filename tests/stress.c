@@ -8,8 +8,13 @@
  *     one gone.  Exit 0 only if nothing failed or hung.
  *   stress crash DIR KILLS
  *     writers doing every kind of change are SIGKILLed at random moments;
- *     afterwards the store opens, passes libdb's verify, has every pin, and
- *     its lock is free.
+ *     afterwards the store opens, passes libdb's verify, has every pin, its
+ *     lock is free, and the counts kept with the data equal a full walk.
+ *   stress paging DIR N
+ *     N grants nobody touches, and churners adding and removing grants
+ *     between them; a reader pages forward, then backward, through the
+ *     address order and must see every untouched grant exactly once, in
+ *     order, both ways.
  *
  * Each operation goes through core/relay and so opens, locks and commits
  * the store as relaygate-allow and relaygate-check do.
@@ -23,17 +28,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/relay.h"
+#include "core/view.h"
 #include "stores/grantdb.h"
 
 #define PINS 50
 
 static struct config cfg;
 static volatile sig_atomic_t done;
+static long *chaos_ops;		/* shared with the chaos writers: operations done */
 
 static void
 on_usr1(int sig)
@@ -279,15 +287,18 @@ chaos(unsigned seed)
 	struct err e;
 	long removed;
 	int64_t now = time(NULL);
+	int capped;
 
-	for (;;) {
+	for (;; (*chaos_ops)++) {
 		int r = (int)(rand_r(&seed) % 100), x = (int)(rand_r(&seed) % 2000);
 
 		a = A("10.%d.%d.%d", 200, x / 256, x % 256);
 		if (r < 50)
 			relay_allow(&cfg, &a, "chaos", "pop3", 1 + x % 50, now, &e);
-		else if (r < 65)
+		else if (r < 60)
 			relay_revoke(&cfg, &a, &e);
+		else if (r < 65)
+			relay_extend(&cfg, &a, NULL, 1 + x % 90, now, &capped, &e);
 		else if (r < 80) {
 			a = A("192.168.%d.%d%.0d", x / 256, x % 256, 0);
 			relay_pin(&cfg, &a, "chaos", NULL, "temporary", now, &e);
@@ -311,6 +322,58 @@ verify(const char *name)
 	return db->verify(db, path, NULL, NULL, 0) == 0 ? 0 : -1;
 }
 
+struct walk {
+	long total, pinned;
+};
+
+static int
+walk_one(const struct grant *g, void *arg)
+{
+	struct walk *w = arg;
+
+	w->total++;
+	w->pinned += g->pinned;
+	return 0;
+}
+
+/* The counts kept with the data, against a walk of grants.db and of the address order. */
+static int
+counts_match(void)
+{
+	struct view_filter all = { .all = 1 };
+	struct view_counts n;
+	struct view_row rows[256];
+	struct view_key k;
+	struct grantdb_opts o = { .lock_timeout_ms = 5000 };
+	struct grantdb *db;
+	struct walk w = { 0, 0 };
+	struct err e;
+	size_t got;
+	long ordered = 0;
+	int partial;
+	enum view_from from = VIEW_FIRST;
+
+	if ((db = grantdb_open(cfg.dir, GRANTDB_READ, &o, &e)) == NULL ||
+	    grantdb_each(db, walk_one, &w, &e) < 0)
+		die("walk", &e);
+	grantdb_close(db);
+	if (view_counts(&cfg, time(NULL), &n, &e) < 0)
+		die("counts", &e);
+	memset(&k, 0, sizeof k);
+	do {
+		if (view_read(&cfg, VIEW_BY_ADDR, &all, from, &k, 256, time(NULL), 0,
+		    rows, &got, &partial, NULL, &e) < 0)
+			die("view", &e);
+		ordered += (long)got;
+		if (got > 0)
+			k = rows[got - 1].key;
+		from = VIEW_AFTER;
+	} while (got == 256);
+	printf("counts total %ld pinned %ld, walk %ld pinned %ld, address order %ld\n",
+	    n.total, n.pinned, w.total, w.pinned, ordered);
+	return n.total == w.total && n.pinned == w.pinned && ordered == w.total ? 0 : -1;
+}
+
 static int
 crash(int kills)
 {
@@ -328,7 +391,7 @@ crash(int kills)
 	for (k = 0; k < kills; k++) {
 		if ((pid = fork()) == 0)
 			chaos(seed + (unsigned)k);
-		usleep(200 + rand_r(&seed) % 8000);
+		usleep(200 + rand_r(&seed) % 30000);
 		kill(pid, SIGKILL);
 		if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status)) {
 			fprintf(stderr, "stress: writer ended by itself (status %d)\n", status);
@@ -358,9 +421,111 @@ crash(int kills)
 		return 1;
 	}
 	check_pins("after the kills");
-	printf("kills %d, journals left by a killed writer %d, pins %d kept, verify ok\n",
-	    kills, journals, PINS);
+	printf("kills %d, operations %ld, journals left by a killed writer %d, pins %d kept, verify ok\n",
+	    kills, *chaos_ops, journals, PINS);
+	return counts_match() < 0 ? 1 : 0;
+}
+
+/* Add and remove grants at odd last bytes, between the untouched ones, until killed. */
+static void
+churn(unsigned seed)
+{
+	struct addr a;
+	struct err e;
+	int64_t now = time(NULL);
+
+	for (;;) {
+		int x = (int)(rand_r(&seed) % 4096), r = (int)(rand_r(&seed) % 10);
+
+		a = A("10.9.%d.%d%.0d", x / 128, (x % 128) * 2 + 1, 0);
+		if (r < 5)
+			relay_allow(&cfg, &a, "churn", "pop3", 600, now, &e);
+		else if (r < 9)
+			relay_revoke(&cfg, &a, &e);
+		else
+			relay_pin(&cfg, &a, "churn", NULL, "", now, &e);
+		if (r == 9)
+			relay_unpin(&cfg, &a, &e);
+	}
+}
+
+/* One pass: every untouched grant (even last byte) once, keys strictly in order. */
+static int
+page_pass(int n, int backward, long *pages)
+{
+	static const struct view_filter none;
+	struct view_row rows[37];
+	struct view_key k, prev;
+	struct err e;
+	char *seen = calloc((size_t)n, 1);
+	size_t got, i;
+	int partial, count = 0, idx, b3, b4;
+	enum view_from from = backward ? VIEW_LAST : VIEW_FIRST;
+
+	memset(&k, 0, sizeof k);
+	memset(&prev, 0, sizeof prev);
+	do {
+		if (view_read(&cfg, VIEW_BY_ADDR, &none, from, &k, 37, time(NULL), 0,
+		    rows, &got, &partial, NULL, &e) < 0)
+			die("page", &e);
+		(*pages)++;
+		for (i = 0; i < got; i++) {
+			struct view_row *r = &rows[backward ? got - 1 - i : i];
+			int cmp = prev.len == 0 ? 0 : memcmp(r->key.b, prev.b,
+			    r->key.len < prev.len ? r->key.len : prev.len);
+
+			if (prev.len && (backward ? cmp >= 0 : cmp <= 0)) {
+				fprintf(stderr, "stress: %s out of order\n", r->g.addr);
+				return -1;
+			}
+			prev = r->key;
+			if (sscanf(r->g.addr, "10.9.%d.%d", &b3, &b4) == 2 && b4 % 2 == 0) {
+				idx = b3 * 128 + b4 / 2;
+				if (idx >= n || seen[idx]++) {
+					fprintf(stderr, "stress: %s seen twice\n", r->g.addr);
+					return -1;
+				}
+				count++;
+			}
+		}
+		if (got > 0)
+			k = rows[backward ? 0 : got - 1].key;
+		from = backward ? VIEW_BEFORE : VIEW_AFTER;
+		usleep(500);	/* let the churners in between pages */
+	} while (got == 37);
+	free(seen);
+	if (count != n) {
+		fprintf(stderr, "stress: %d of %d untouched grants seen\n", count, n);
+		return -1;
+	}
 	return 0;
+}
+
+static int
+paging(int n)
+{
+	struct addr a;
+	struct err e;
+	pid_t pid[4];
+	long pages = 0;
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		a = A("10.9.%d.%d%.0d", i / 128, (i % 128) * 2, 0);
+		if (relay_allow(&cfg, &a, "still", "pop3", 3600, time(NULL), &e) < 0)
+			die("allow", &e);
+	}
+	for (i = 0; i < 4; i++)
+		if ((pid[i] = fork()) == 0)
+			churn((unsigned)getpid());
+	rc = page_pass(n, 0, &pages) < 0 || page_pass(n, 1, &pages) < 0;
+	for (i = 0; i < 4; i++) {
+		kill(pid[i], SIGKILL);
+		waitpid(pid[i], NULL, 0);
+	}
+	if (rc == 0)
+		printf("untouched %d, seen once each way, pages %ld\n", n, pages);
+	return rc;
 }
 
 int
@@ -370,8 +535,15 @@ main(int argc, char **argv)
 
 	if (argc < 3) {
 		fputs("usage: stress concurrency DIR WRITERS OPS READERS\n"
-		    "       stress crash DIR KILLS\n", stderr);
+		    "       stress crash DIR KILLS\n"
+		    "       stress paging DIR N\n", stderr);
 		return 2;
+	}
+	chaos_ops = mmap(NULL, sizeof *chaos_ops, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (chaos_ops == MAP_FAILED) {
+		perror("stress: mmap");
+		return 1;
 	}
 	memset(&cfg, 0, sizeof cfg);
 	snprintf(cfg.dir, sizeof cfg.dir, "%s", argv[2]);
@@ -382,6 +554,8 @@ main(int argc, char **argv)
 		return concurrency(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (strcmp(argv[1], "crash") == 0 && argc == 4)
 		return crash(atoi(argv[3]));
+	if (strcmp(argv[1], "paging") == 0 && argc == 4)
+		return paging(atoi(argv[3]));
 	fputs("stress: bad arguments\n", stderr);
 	return 2;
 }

@@ -29,6 +29,7 @@ extern const struct command cli_commands[];
 
 int cmd_list(const struct config *c, int argc, char **argv);
 int cmd_allow(const struct config *c, int argc, char **argv);
+int cmd_extend(const struct config *c, int argc, char **argv);
 int cmd_revoke(const struct config *c, int argc, char **argv);
 int cmd_pin(const struct config *c, int argc, char **argv);
 int cmd_unpin(const struct config *c, int argc, char **argv);
@@ -54,8 +55,8 @@ void cli_usage(FILE *f, const char *name);
 void out_iso(int64_t t, char buf[32]);
 
 /* One grant, as a line of list output. */
-void out_grant_tsv(FILE *f, const struct grant *g, int64_t now, const char *relayclient);
-void out_grant_json(FILE *f, const struct grant *g, int64_t now, const char *relayclient);
+void out_grant_tsv(FILE *f, const struct config *c, const struct grant *g, int64_t now);
+void out_grant_json(FILE *f, const struct config *c, const struct grant *g, int64_t now);
 
 /* s as a JSON string, quotes included. */
 void out_json_string(FILE *f, const char *s);

@@ -1,6 +1,7 @@
 /* commands: the batch subcommands of relaygate, each a thin face on core/relay. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,13 @@
 
 #include "cli/cli.h"
 #include "core/relay.h"
+#include "core/view.h"
 
 const struct command cli_commands[] = {
-	{ "list", cmd_list, "[--all] [--json]", "grants and pins, one per line" },
+	{ "list", cmd_list, "[--all] [--json] [--sort address|expiry|user] [--limit N] [--from ADDR] [PREFIX]",
+	  "grants and pins, one per line" },
 	{ "allow", cmd_allow, "ADDR [--ttl SECONDS] [--user NAME]", "let ADDR relay for a while" },
+	{ "extend", cmd_extend, "ADDR [--ttl SECONDS]", "give ADDR's grant a new lifetime from now" },
 	{ "revoke", cmd_revoke, "ADDR", "remove ADDR's grant" },
 	{ "pin", cmd_pin, "ADDR [--relayclient VALUE] [--note TEXT]", "let ADDR relay for good" },
 	{ "unpin", cmd_unpin, "ADDR", "remove ADDR's pin" },
@@ -117,33 +121,6 @@ parse_addr(const char *cmd, const char *s, struct addr *a)
 	return -1;
 }
 
-/* Who is acting: for the user column of manual grants and pins. */
-static const char *
-invoker(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw != NULL ? pw->pw_name : "";
-}
-
-struct list_out {
-	int json;
-	int64_t now;
-	const char *relayclient;
-};
-
-static int
-print_one(const struct grant *g, void *arg)
-{
-	struct list_out *o = arg;
-
-	if (o->json)
-		out_grant_json(stdout, g, o->now, o->relayclient);
-	else
-		out_grant_tsv(stdout, g, o->now, o->relayclient);
-	return 0;
-}
-
 static int
 flush_stdout(void)
 {
@@ -153,31 +130,137 @@ flush_stdout(void)
 	return EX_TEMP;
 }
 
+static int
+parse_sort(const char *s, enum view_order *o)
+{
+	if (strcmp(s, "address") == 0)
+		*o = VIEW_BY_ADDR;
+	else if (strcmp(s, "expiry") == 0)
+		*o = VIEW_BY_EXPIRY;
+	else if (strcmp(s, "user") == 0)
+		*o = VIEW_BY_USER;
+	else
+		return -1;
+	return 0;
+}
+
+/* Where --from ADDR starts in order o: ADDR's own place. 0, or an exit status. */
+static int
+list_start(const struct config *c, enum view_order o, const char *from, struct view_key *k)
+{
+	struct grant g;
+	struct addr a;
+	struct err e;
+	int r;
+
+	if (parse_addr("list", from, &a) < 0)
+		return EX_USAGE;
+	if (o == VIEW_BY_ADDR) {
+		view_key_addr(&a, k);
+		return 0;
+	}
+	if ((r = relay_get(c, &a, &g, &e)) < 0)
+		return cli_fail(&e);
+	if (r == 0) {
+		fprintf(stderr, "relaygate list: %s has no grant to start from\n", a.text);
+		return EX_NO;
+	}
+	view_key_of(o, &g, k);
+	return 0;
+}
+
+/* Stream the window's rows, a chunk at a time (the lock is let go between). */
+static int
+list_rows(const struct config *c, enum view_order o, const struct view_filter *f,
+    const struct view_key *from, long limit, int json)
+{
+	enum { CHUNK = 512 };
+	struct view_row *rows;
+	struct view_key pos;
+	enum view_from how = from->len ? VIEW_AT : VIEW_FIRST;
+	int64_t now = (int64_t)time(NULL);
+	size_t n, i, want;
+	struct err e;
+	int partial;
+
+	if ((rows = calloc(CHUNK, sizeof *rows)) == NULL) {
+		perror("relaygate list");
+		return EX_TEMP;
+	}
+	pos = *from;
+	do {
+		want = limit >= 0 && limit < CHUNK ? (size_t)limit : CHUNK;
+		if (view_read(c, o, f, how, &pos, want, now, 0, rows, &n, &partial,
+		    NULL, &e) < 0) {
+			free(rows);
+			return cli_fail(&e);
+		}
+		for (i = 0; i < n; i++)
+			if (json)
+				out_grant_json(stdout, c, &rows[i].g, now);
+			else
+				out_grant_tsv(stdout, c, &rows[i].g, now);
+		if (n > 0)
+			pos = rows[n - 1].key;
+		how = VIEW_AFTER;
+		if (limit >= 0)
+			limit -= (long)n;
+	} while (n == want && limit != 0);
+	free(rows);
+	return flush_stdout();
+}
+
 int
 cmd_list(const struct config *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "all", no_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
-		HELP, END };
-	struct list_out o = { 0, (int64_t)time(NULL), c->relayclient };
+		{ "sort", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "from", required_argument, NULL, 'f' }, HELP, END };
+	enum view_order o = VIEW_BY_ADDR;
+	struct view_filter f;
+	struct view_key from;
+	const char *start = NULL;
+	long limit = -1;
 	struct err e;
-	int ch, all = 0, x;
+	int ch, json = 0, x;
 
+	memset(&f, 0, sizeof f);
+	memset(&from, 0, sizeof from);
 	while ((ch = next_opt(argc, argv, lo, &x)) != -1) {
 		if (x >= 0)
 			return x;
 		if (ch == 'a')
-			all = 1;
+			f.all = 1;
 		else if (ch == 'j')
-			o.json = 1;
+			json = 1;
+		else if (ch == 'f')
+			start = optarg;
+		else if (ch == 's' && parse_sort(optarg, &o) < 0) {
+			fprintf(stderr, "relaygate list: --sort: \"%s\" is not address, "
+			    "expiry or user\n", optarg);
+			return EX_USAGE;
+		} else if (ch == 'n' && config_number("--limit", optarg, 0, LONG_MAX,
+		    "lines", &limit, &e) < 0) {
+			fprintf(stderr, "relaygate list: %s\n", e.msg);
+			return EX_USAGE;
+		}
 	}
-	if (argc - optind != 0) {
+	if (argc - optind > 1) {
 		fprintf(stderr, "relaygate list: too many arguments\n");
+		cli_usage(stderr, "list");
 		return EX_USAGE;
 	}
-	if (relay_list(c, o.now, all, print_one, &o, &e) < 0)
-		return cli_fail(&e);
-	return flush_stdout();
+	if (argc - optind == 1 && view_filter_prefix(&f, argv[optind], &e) < 0) {
+		fprintf(stderr, "relaygate list: %s\n", e.msg);
+		return EX_USAGE;
+	}
+	if (limit == 0)
+		return EX_OK;
+	if (start != NULL && (x = list_start(c, o, start, &from)) != 0)
+		return x;
+	return list_rows(c, o, &f, &from, limit, json);
 }
 
 int
@@ -186,12 +269,14 @@ cmd_allow(const struct config *c, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "ttl", required_argument, NULL, 't' },
 		{ "user", required_argument, NULL, 'u' }, HELP, END };
-	const char *user = invoker();
+	char actor[GRANT_USER_MAX];
+	const char *user = actor;
 	long ttl = c->expiry;
 	struct addr a;
 	struct err e;
 	int ch, x, r;
 
+	relay_actor(actor, sizeof actor);
 	while ((ch = next_opt(argc, argv, lo, &x)) != -1) {
 		if (x >= 0)
 			return x;
@@ -205,12 +290,48 @@ cmd_allow(const struct config *c, int argc, char **argv)
 	}
 	if (operands(argc, argv, 1) < 0 || parse_addr("allow", argv[optind], &a) < 0)
 		return EX_USAGE;
-	r = relay_allow(c, &a, user, "manual", ttl, (int64_t)time(NULL), &e);
+	r = relay_allow(c, &a, user, RELAY_PROTO_MANUAL, ttl, (int64_t)time(NULL), &e);
 	if (r < 0)
 		return change_failed("allow", &e);
 	if (r == RELAY_UNCHANGED)
 		printf("%s is pinned; left as it is\n", a.text);
 	return flush_stdout();
+}
+
+int
+cmd_extend(const struct config *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "ttl", required_argument, NULL, 't' }, HELP, END };
+	int64_t now = (int64_t)time(NULL);
+	long ttl = c->expiry;
+	struct addr a;
+	struct err e;
+	int ch, x, r, capped;
+
+	while ((ch = next_opt(argc, argv, lo, &x)) != -1) {
+		if (x >= 0)
+			return x;
+		if (ch == 't' && config_number("--ttl", optarg, 1, RELAY_TTL_MAX,
+		    "seconds", &ttl, &e) < 0) {
+			fprintf(stderr, "relaygate extend: %s\n", e.msg);
+			return EX_USAGE;
+		}
+	}
+	if (operands(argc, argv, 1) < 0 || parse_addr("extend", argv[optind], &a) < 0)
+		return EX_USAGE;
+	r = relay_extend(c, &a, NULL, ttl, now, &capped, &e);
+	if (r < 0)
+		return change_failed("extend", &e);
+	if (r == RELAY_REFUSED) {
+		fprintf(stderr, "relaygate extend: %s\n", e.msg);
+		return EX_NO;
+	}
+	if (r == RELAY_GONE) {
+		fprintf(stderr, "relaygate extend: %s has no live grant\n", a.text);
+		return EX_NO;
+	}
+	return EX_OK;
 }
 
 /* revoke and unpin: one address, removed or a negative answer. */
@@ -261,6 +382,7 @@ cmd_pin(const struct config *c, int argc, char **argv)
 		{ "relayclient", required_argument, NULL, 'r' },
 		{ "note", required_argument, NULL, 'n' }, HELP, END };
 	const char *relayclient = NULL, *note = "";
+	char actor[GRANT_USER_MAX];
 	struct addr a;
 	struct err e;
 	int ch, x;
@@ -275,7 +397,8 @@ cmd_pin(const struct config *c, int argc, char **argv)
 	}
 	if (operands(argc, argv, 1) < 0 || parse_addr("pin", argv[optind], &a) < 0)
 		return EX_USAGE;
-	if (relay_pin(c, &a, invoker(), relayclient, note, (int64_t)time(NULL), &e) < 0)
+	relay_actor(actor, sizeof actor);
+	if (relay_pin(c, &a, actor, relayclient, note, (int64_t)time(NULL), &e) < 0)
 		return change_failed("pin", &e);
 	return EX_OK;
 }
@@ -304,12 +427,12 @@ cmd_check(const struct config *c, int argc, char **argv)
 		break;
 	case RELAY_GRANT:
 		printf("%s may relay: granted, %" PRId64 "s left, RELAYCLIENT=\"%s\"\n",
-		    a.text, d.grant.expires - now, d.relayclient);
+		    a.text, grant_remaining(&d.grant, now), d.relayclient);
 		break;
 	case RELAY_NO:
 		if (d.grant.expires != 0)
 			printf("%s may not relay: grant expired %" PRId64 "s ago\n",
-			    a.text, now - d.grant.expires);
+			    a.text, grant_overdue(&d.grant, now));
 		else
 			printf("%s may not relay: no grant\n", a.text);
 		break;

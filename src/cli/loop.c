@@ -1,9 +1,10 @@
 /*
  * loop: relaygate expire --loop, the background expiry that replaces the
- * cron job.  It runs in the foreground for supervise(8) or systemd, sweeps
- * every interval and wakes at each grant's expiry, logs only sweeps that
- * removed something and changes in the store's health, and ends with
- * status 0 on SIGTERM or SIGINT.
+ * cron job.  It runs in the foreground for supervise(8) or systemd, drives
+ * the engine's schedule (core/sched: every interval, and at each grant's
+ * expiry), logs only sweeps that removed something and changes in the
+ * store's health, and ends with status 0 on SIGTERM or SIGINT.  The
+ * signals are this face's own business; the schedule is the engine's.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,7 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/relay.h"
+#include "core/sched.h"
 
 static volatile sig_atomic_t stop;
 
@@ -47,10 +48,9 @@ int
 cli_expire_loop(const struct config *c, long interval_ms)
 {
 	struct sigaction sa;
-	char last[sizeof ((struct err *)0)->msg] = "";
-	struct err e;
-	int64_t start, wake, when;
-	long removed;
+	struct sched s;
+	int64_t now;
+	int r, changed;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;	/* no SA_RESTART: interrupt the sleep */
@@ -59,28 +59,18 @@ cli_expire_loop(const struct config *c, long interval_ms)
 		perror("relaygate: sigaction");
 		return EX_TEMP;
 	}
+	sched_init(&s, interval_ms, now_ms());
 	while (!stop) {
-		start = now_ms();
-		if (relay_expire(c, start / 1000, &removed, &e) < 0) {
-			/* Missing, locked or damaged: say so once, and keep trying. */
-			if (strcmp(e.msg, last) != 0)
-				fprintf(stderr, "relaygate: expire: %s; will retry\n", e.msg);
-			snprintf(last, sizeof last, "%s", e.msg);
-		} else {
-			if (last[0] != '\0')
-				fprintf(stderr, "relaygate: expire: store usable again\n");
-			last[0] = '\0';
-			if (removed > 0)
-				fprintf(stderr, "relaygate: expired %ld grant%s\n",
-				    removed, removed == 1 ? "" : "s");
-		}
-		wake = start + interval_ms;
-		if (last[0] == '\0' && relay_next_expiry(c, &when, &e) == 1 &&
-		    when * 1000 < wake)
-			wake = when * 1000;
-		if (wake < now_ms() + 1)
-			wake = now_ms() + 1;
-		sleep_until(wake);
+		r = sched_step(&s, c, now_ms(), &changed);
+		if (r < 0 && changed)
+			fprintf(stderr, "relaygate: expire: %s; will retry\n", s.err.msg);
+		if (r == 1 && changed)
+			fprintf(stderr, "relaygate: expire: store usable again\n");
+		if (r == 1 && s.last_removed > 0)
+			fprintf(stderr, "relaygate: expired %ld grant%s\n",
+			    s.last_removed, s.last_removed == 1 ? "" : "s");
+		now = now_ms();
+		sleep_until(now + sched_wait_ms(&s, now));
 	}
 	return EX_OK;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/relay.h"
 
 void
 out_iso(int64_t t, char buf[32])
@@ -19,28 +20,22 @@ out_iso(int64_t t, char buf[32])
 		snprintf(buf, 32, "%" PRId64, t);
 }
 
-/* What relaygate-check would set for g: its own value, or the configured one. */
-static const char *
-effective(const struct grant *g, const char *relayclient)
-{
-	return g->has_relayclient ? g->relayclient : relayclient;
-}
-
 void
-out_grant_tsv(FILE *f, const struct grant *g, int64_t now, const char *relayclient)
+out_grant_tsv(FILE *f, const struct config *c, const struct grant *g, int64_t now)
 {
+	int64_t left = grant_remaining(g, now);
 	char when[32] = "";
 
 	if (g->granted > 0)
 		out_iso(g->granted, when);
-	if (g->pinned)
+	if (left < 0)
 		fprintf(f, "%s\tpinned", g->addr);
-	else if (g->expires > now)
-		fprintf(f, "%s\t%" PRId64, g->addr, g->expires - now);
+	else if (left > 0)
+		fprintf(f, "%s\t%" PRId64, g->addr, left);
 	else
 		fprintf(f, "%s\texpired", g->addr);
 	fprintf(f, "\t%s\t%s\t%s\t%s\t%s\n", g->user, g->proto, when,
-	    effective(g, relayclient), g->note);
+	    relay_relayclient(c, g), g->note);
 }
 
 /* Bytes that are not valid UTF-8 become U+FFFD, so any JSON parser reads the line. */
@@ -89,8 +84,9 @@ out_json_string(FILE *f, const char *str)
 }
 
 void
-out_grant_json(FILE *f, const struct grant *g, int64_t now, const char *relayclient)
+out_grant_json(FILE *f, const struct config *c, const struct grant *g, int64_t now)
 {
+	int64_t left = grant_remaining(g, now);
 	char when[32];
 
 	fputs("{\"address\":", f);
@@ -100,10 +96,9 @@ out_grant_json(FILE *f, const struct grant *g, int64_t now, const char *relaycli
 		fputs(",\"expires\":null,\"remaining\":null", f);
 	} else {
 		out_iso(g->expires, when);
-		fprintf(f, ",\"expires\":\"%s\",\"remaining\":%" PRId64, when,
-		    g->expires > now ? g->expires - now : 0);
+		fprintf(f, ",\"expires\":\"%s\",\"remaining\":%" PRId64, when, left);
 	}
-	fprintf(f, ",\"expired\":%s", !g->pinned && g->expires <= now ? "true" : "false");
+	fprintf(f, ",\"expired\":%s", left == 0 ? "true" : "false");
 	fputs(",\"user\":", f);
 	out_json_string(f, g->user);
 	fputs(",\"protocol\":", f);
@@ -115,7 +110,7 @@ out_grant_json(FILE *f, const struct grant *g, int64_t now, const char *relaycli
 		fputs(",\"granted\":null", f);
 	}
 	fputs(",\"relayclient\":", f);
-	out_json_string(f, effective(g, relayclient));
+	out_json_string(f, relay_relayclient(c, g));
 	fprintf(f, ",\"own_relayclient\":%s,\"note\":", g->has_relayclient ? "true" : "false");
 	out_json_string(f, g->note);
 	fputs("}\n", f);

@@ -6,3 +6,19 @@ grant_live(const struct grant *g, int64_t now)
 {
 	return g->pinned || g->expires > now;
 }
+
+int64_t
+grant_remaining(const struct grant *g, int64_t now)
+{
+	if (g->pinned)
+		return -1;
+	return g->expires > now ? g->expires - now : 0;
+}
+
+int64_t
+grant_overdue(const struct grant *g, int64_t now)
+{
+	if (g->pinned || g->expires > now)
+		return 0;
+	return now - g->expires;
+}

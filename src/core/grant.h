@@ -33,4 +33,7 @@ int grant_live(const struct grant *g, int64_t now);
 /* Seconds g has left at now: > 0 live, 0 expired (not swept yet), -1 pinned. */
 int64_t grant_remaining(const struct grant *g, int64_t now);
 
+/* Seconds since g expired at now: > 0 expired, 0 live or pinned. */
+int64_t grant_overdue(const struct grant *g, int64_t now);
+
 #endif

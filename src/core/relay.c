@@ -1,8 +1,12 @@
 /* relay: record, check, pin, expire; see relay.h. */
+#include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/relay.h"
+#include "core/view.h"
 #include "stores/grantdb.h"
 #include "stores/spool.h"
 
@@ -129,8 +133,7 @@ relay_check(const struct config *c, const struct addr *a, int64_t now,
 	if (!grant_live(&d->grant, now))
 		return 0;
 	d->answer = pinned ? RELAY_PIN : RELAY_GRANT;
-	snprintf(d->relayclient, sizeof d->relayclient, "%s",
-	    pinned && d->grant.has_relayclient ? d->grant.relayclient : c->relayclient);
+	snprintf(d->relayclient, sizeof d->relayclient, "%s", relay_relayclient(c, &d->grant));
 	return 0;
 }
 
@@ -152,7 +155,7 @@ relay_pin(const struct config *c, const struct addr *a, const char *by,
 	g.pinned = 1;
 	g.granted = now;
 	snprintf(g.user, sizeof g.user, "%s", by);
-	snprintf(g.proto, sizeof g.proto, "manual");
+	snprintf(g.proto, sizeof g.proto, "%s", RELAY_PROTO_MANUAL);
 	if (relayclient != NULL) {
 		g.has_relayclient = 1;
 		snprintf(g.relayclient, sizeof g.relayclient, "%s", relayclient);
@@ -233,73 +236,137 @@ relay_next_expiry(const struct config *c, int64_t *when, struct err *e)
 	return r;
 }
 
-struct list_ctx {
-	int64_t now;
-	int all;
-	int (*fn)(const struct grant *, void *);
-	void *arg;
-};
-
-static int
-list_one(const struct grant *g, void *arg)
-{
-	struct list_ctx *l = arg;
-
-	if (!l->all && !grant_live(g, l->now))
-		return 0;
-	return l->fn(g, l->arg);
-}
-
 int
-relay_list(const struct config *c, int64_t now, int all,
-    int (*fn)(const struct grant *, void *), void *arg, struct err *e)
+relay_stats(const struct config *c, int64_t now, struct relay_stats *s, struct err *e)
 {
-	struct list_ctx l = { now, all, fn, arg };
-	struct grantdb *db;
-	int r;
+	struct view_counts n;
 
-	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
+	memset(s, 0, sizeof *s);
+	if (view_counts(c, now, &n, e) < 0)
 		return -1;
-	r = grantdb_each(db, list_one, &l, e);
-	grantdb_close(db);
-	return r;
-}
-
-struct count_ctx {
-	struct relay_stats *s;
-	int64_t now;
-};
-
-static int
-count_one(const struct grant *g, void *arg)
-{
-	struct relay_stats *s = ((struct count_ctx *)arg)->s;
-	int64_t now = ((struct count_ctx *)arg)->now;
-
-	if (g->pinned)
-		s->pinned++;
-	else if (grant_live(g, now))
-		s->live++;
-	else
-		s->expired++;
+	s->live = n.timed - n.expired;
+	s->pinned = n.pinned;
+	s->expired = n.expired;
+	s->bytes = n.bytes;
 	return 0;
 }
 
 int
-relay_stats(const struct config *c, int64_t now, struct relay_stats *s, struct err *e)
+relay_get(const struct config *c, const struct addr *a, struct grant *g, struct err *e)
 {
 	struct grantdb *db;
-	struct count_ctx ctx = { s, now };
 	int r;
 
-	memset(s, 0, sizeof *s);
 	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
-		return -1;
-	r = grantdb_each(db, count_one, &ctx, e);
-	if (r == 0)
-		r = grantdb_size(db, &s->bytes, e);
+		return e->errnum == ENOENT ? 0 : -1;
+	r = grantdb_get(db, a->text, g, e);
 	grantdb_close(db);
 	return r;
+}
+
+/*
+ * Is a's grant (r: what grantdb_get said, cur: it) still the one the admin
+ * saw?  RELAY_DONE when it is (or nothing was seen), else GONE or CHANGED.
+ */
+static int
+still_seen(int r, const struct grant *cur, const struct grant *seen, int64_t now)
+{
+	if (r == 0 || (!cur->pinned && cur->expires <= now))
+		return RELAY_GONE;
+	if (seen != NULL && (cur->pinned != seen->pinned ||
+	    (!cur->pinned && cur->expires != seen->expires)))
+		return RELAY_CHANGED;
+	return RELAY_DONE;
+}
+
+/* Remove a's grant (want_pinned 0) or pin (1), if it is still what was seen. */
+static int
+remove_seen(const struct config *c, const struct addr *a, int want_pinned,
+    const struct grant *seen, int64_t now, struct err *e)
+{
+	struct grantdb *db;
+	struct grant g;
+	int r;
+
+	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 0, e)) == NULL)
+		return e->errnum == ENOENT ? RELAY_GONE : -1;
+	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
+		return finish(db, -1, e);
+	if ((r = still_seen(r, &g, seen, now)) != RELAY_DONE)
+		return finish(db, r, e);
+	if (g.pinned != want_pinned) {
+		err_set(e, ERR_PERM, 0, want_pinned ? "%s is not pinned" :
+		    "%s is pinned; use unpin to remove a pin", a->text);
+		return finish(db, RELAY_REFUSED, e);
+	}
+	if (grantdb_del(db, a->text, e) < 0)
+		return finish(db, -1, e);
+	return finish(db, RELAY_DONE, e);
+}
+
+int
+relay_revoke_seen(const struct config *c, const struct addr *a,
+    const struct grant *seen, int64_t now, struct err *e)
+{
+	return remove_seen(c, a, 0, seen, now, e);
+}
+
+int
+relay_unpin_seen(const struct config *c, const struct addr *a,
+    const struct grant *seen, int64_t now, struct err *e)
+{
+	return remove_seen(c, a, 1, seen, now, e);
+}
+
+int
+relay_extend(const struct config *c, const struct addr *a, const struct grant *seen,
+    long ttl, int64_t now, int *capped, struct err *e)
+{
+	struct grantdb *db;
+	struct grant g;
+	int r;
+
+	*capped = 0;
+	if (ttl < 1) {
+		err_set(e, ERR_PERM, 0, "lifetime %ld is out of range (1 to %ld seconds)",
+		    ttl, (long)RELAY_TTL_MAX);
+		return -1;
+	}
+	if (ttl > RELAY_TTL_MAX) {
+		ttl = RELAY_TTL_MAX;	/* never past the longest lifetime */
+		*capped = 1;
+	}
+	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 0, e)) == NULL)
+		return e->errnum == ENOENT ? RELAY_GONE : -1;
+	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
+		return finish(db, -1, e);
+	if ((r = still_seen(r, &g, seen, now)) != RELAY_DONE)
+		return finish(db, r, e);
+	if (g.pinned) {
+		err_set(e, ERR_PERM, 0, "%s is pinned: it never expires", a->text);
+		return finish(db, RELAY_REFUSED, e);
+	}
+	g.expires = now + ttl;
+	if (grantdb_put(db, &g, e) < 0)
+		return finish(db, -1, e);
+	return finish(db, RELAY_DONE, e);
+}
+
+const char *
+relay_relayclient(const struct config *c, const struct grant *g)
+{
+	return g->pinned && g->has_relayclient ? g->relayclient : c->relayclient;
+}
+
+void
+relay_actor(char *buf, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw != NULL)
+		snprintf(buf, size, "%s", pw->pw_name);
+	else
+		snprintf(buf, size, "uid %ld", (long)getuid());
 }
 
 struct import_ctx {

@@ -100,10 +100,7 @@ int relay_expire(const struct config *c, int64_t now, long *removed, struct err 
 /* The next moment a grant expires: 1 and *when, 0 none, -1 and e. */
 int relay_next_expiry(const struct config *c, int64_t *when, struct err *e);
 
-/* Every grant and pin, in address order; expired ones too when all. */
-int relay_list(const struct config *c, int64_t now, int all,
-    int (*fn)(const struct grant *, void *), void *arg, struct err *e);
-
+/* The counts of relaygate stats, read from the counts kept with the data. */
 struct relay_stats {
 	long live, pinned, expired;
 	int64_t bytes;

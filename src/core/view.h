@@ -95,7 +95,7 @@ struct view_row {
  * goes in chunks, the lock taken for a few milliseconds at a time; when the
  * budget runs out first, *partial is set and *resume says where to go on
  * from (with VIEW_AFTER forward, VIEW_BEFORE backward).  0 and *n, or -1
- * and e.  A missing store reads as empty.
+ * and e (e->errnum is ENOENT when there is no store yet).
  */
 int view_read(const struct config *c, enum view_order o, const struct view_filter *f,
     enum view_from from, const struct view_key *k, size_t max, int64_t now,
@@ -111,7 +111,7 @@ struct view_counts {
 	int64_t bytes;			/* size of the store's files */
 };
 
-/* The counts at now.  0 and *n, or -1 and e.  A missing store counts nothing. */
+/* The counts at now.  0 and *n, or -1 and e (ENOENT: no store yet). */
 int view_counts(const struct config *c, int64_t now, struct view_counts *n,
     struct err *e);
 

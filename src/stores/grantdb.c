@@ -1,4 +1,5 @@
 /* grantdb: the Berkeley DB grants store; see grantdb.h for the format. */
+#include <arpa/inet.h>
 #include <db.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "stores/bdbfile.h"
 #include "stores/grantdb.h"
 #include "stores/pagelog.h"
@@ -21,7 +23,9 @@
 #define META_RELAYCLIENT 2
 #define META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX))
 #define VALUE_MAX 24		/* 20 digits, NUL, slack */
-#define IDX_KEY_MAX (1 + 8 + ADDR_TEXT_MAX)
+#define FORMAT 2
+/* The largest expiry grants.db holds: 18 digits. */
+#define GRANTDB_EXPIRES_MAX 999999999999999999LL
 /* Small pages: a sweep deletes grants scattered over the whole tree, and
  * each page it touches is journalled and written back whole. */
 #define GRANTDB_PAGESIZE 1024
@@ -35,6 +39,11 @@ struct grantdb {
 	DB *meta;		/* NULL until needed (reads) or absent */
 	int meta_tried;
 	int dirty;
+	int format_read;	/* load_format done */
+	int indexed;		/* grants-meta.db is of format 2 */
+	struct err *upgrade_err;
+	struct grantdb_counts n;	/* as stored, changed by this session */
+	int n_dirty;
 	time_t mtime;		/* grants.db's mtime when last seen */
 	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
@@ -83,6 +92,9 @@ open_meta(struct grantdb *db, struct err *e)
 	return bdbfile_open(&db->meta, db->mpath, db->mode == GRANTDB_READ,
 	    db->o.cache_bytes, e);
 }
+
+static int load_format(struct grantdb *, struct err *);
+static int upgrade(struct grantdb *, struct err *);
 
 struct grantdb *
 grantdb_open(const char *dir, enum grantdb_mode mode,
@@ -159,6 +171,8 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		bdbfile_err(e, ret ? ret : errno, "watch", db->mpath);
 		goto fail;
 	}
+	if (load_format(db, e) < 0 || (!db->indexed && upgrade(db, e) < 0))
+		goto fail;
 	return db;
 fail:
 	grantdb_close(db);
@@ -257,7 +271,7 @@ meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
 	return 0;
 }
 
-/* The one checked copy-in of a meta record (STYLE 12). */
+/* The one checked copy-in of a details record (STYLE 12); g->addr is left alone. */
 static int
 meta_decode(const unsigned char *buf, size_t size, struct grant *g)
 {
@@ -287,7 +301,7 @@ value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
 
 	if (n > 0 && v[n - 1] == '\0')
 		n--;
-	if (n == 0 || n > 19)
+	if (n == 0 || n > 18)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (v[i] < '0' || v[i] > '9')
@@ -299,26 +313,97 @@ value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
 	return 0;
 }
 
-/*
- * Where a grant's details live in grants-meta.db: a pin under 'p' ADDRESS,
- * a grant under 'x' EXPIRY ADDRESS, which is also the expiry index, so a
- * sweep deletes one contiguous run of keys there.  grants.db's value gives
- * the expiry that finds the record.
- */
-static size_t
-rec_key(unsigned char *k, const char *addr, int pinned, int64_t expires)
-{
-	size_t n = strlen(addr);
+/* --- keys --- */
 
-	if (pinned) {
-		k[0] = 'p';
-		memcpy(k + 1, addr, n);
-		return n + 1;
+#define ABIN_MAX 17	/* family byte and 16 address bytes */
+
+/* text as a family byte (4 or 6) and its address bytes: the length, or 0. */
+static size_t
+addr_bin(const char *text, unsigned char *out)
+{
+	struct addr a;
+	size_t n;
+
+	if (addr_parse(text, &a, NULL) < 0)
+		return 0;
+	n = a.family == AF_INET ? 4 : 16;
+	out[0] = a.family == AF_INET ? 4 : 6;
+	memcpy(out + 1, a.bytes, n);
+	return n + 1;
+}
+
+/* The normal text of the binary address b (n bytes): 0, or -1 when malformed. */
+static int
+addr_unbin(const unsigned char *b, size_t n, char *out)
+{
+	int fam;
+
+	if (n == 5 && b[0] == 4)
+		fam = AF_INET;
+	else if (n == 17 && b[0] == 6)
+		fam = AF_INET6;
+	else
+		return -1;
+	return inet_ntop(fam, b + 1, out, ADDR_TEXT_MAX) != NULL ? 0 : -1;
+}
+
+static unsigned char
+ix_prefix(enum grantdb_index ix)
+{
+	return ix == GRANTDB_BY_ADDR ? 'a' : ix == GRANTDB_BY_EXPIRY ? 'e' : 'u';
+}
+
+size_t
+grantdb_key(enum grantdb_index ix, const struct grant *g, unsigned char *k)
+{
+	unsigned char a[ABIN_MAX];
+	size_t an = 0, n = 0, un;
+
+	if (g->addr[0] != '\0' && (an = addr_bin(g->addr, a)) == 0)
+		return 0;
+	k[n++] = ix_prefix(ix);
+	if (ix == GRANTDB_BY_EXPIRY) {
+		k[n++] = g->pinned ? 1 : 0;
+		if (!g->pinned) {
+			be64_put(k + n, (uint64_t)g->expires);
+			n += 8;
+		}
+	} else if (ix == GRANTDB_BY_USER) {
+		un = strnlen(g->user, GRANT_USER_MAX - 1);
+		memcpy(k + n, g->user, un);
+		n += un;
+		k[n++] = '\0';
 	}
-	k[0] = 'x';
-	be64_put(k + 1, (uint64_t)expires);
-	memcpy(k + 9, addr, n);
-	return n + 9;
+	memcpy(k + n, a, an);
+	return n + an;
+}
+
+int
+grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
+    struct grant *g)
+{
+	const unsigned char *nul;
+	size_t off;
+
+	memset(g, 0, sizeof *g);
+	if (n < 1 || k[0] != ix_prefix(ix))
+		return -1;
+	off = 1;
+	if (ix == GRANTDB_BY_EXPIRY) {
+		if (n < 2 || k[1] > 1 || (k[1] == 0 && n < 10))
+			return -1;
+		g->pinned = k[1];
+		if (!g->pinned)
+			g->expires = (int64_t)be64_get(k + 2);
+		off = g->pinned ? 2 : 10;
+	} else if (ix == GRANTDB_BY_USER) {
+		if ((nul = memchr(k + 1, '\0', n - 1)) == NULL ||
+		    (size_t)(nul - k - 1) >= GRANT_USER_MAX)
+			return -1;
+		memcpy(g->user, k + 1, (size_t)(nul - k - 1));
+		off = (size_t)(nul - k) + 1;
+	}
+	return addr_unbin(k + off, n - off, g->addr);
 }
 
 static int
@@ -354,88 +439,6 @@ get_into(DB *d, const void *key, size_t klen, void *buf, size_t cap, size_t *n,
 	return 1;
 }
 
-int
-grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
-    int *pinned, struct err *e)
-{
-	char v[VALUE_MAX];
-	size_t n;
-	int r;
-
-	if (strlen(addr) >= ADDR_TEXT_MAX)
-		return 0;
-	r = get_into(db->grants, addr, strlen(addr) + 1, v, sizeof v, &n,
-	    db->gpath, addr, e);
-	if (r == 1 && value_decode(v, n, expires, pinned) < 0)
-		return damaged(e, db->gpath, addr);
-	return r;
-}
-
-/* The meta record of addr's grant or pin: 1 and *g, 0 none, -1 and e. */
-static int
-meta_get(struct grantdb *db, const char *addr, int pinned, int64_t expires,
-    struct grant *g, struct err *e)
-{
-	unsigned char kb[IDX_KEY_MAX], v[META_MAX];
-	size_t n;
-	int r;
-
-	if (open_meta(db, e) < 0)
-		return -1;
-	if (db->meta == NULL)
-		return 0;
-	r = get_into(db->meta, kb, rec_key(kb, addr, pinned, expires), v, sizeof v,
-	    &n, db->mpath, addr, e);
-	if (r == 1 && meta_decode(v, n, g) < 0)
-		return damaged(e, db->mpath, addr);
-	return r;
-}
-
-/* A grant from grants.db's word on relaying and the meta record's details. */
-static int
-assemble(struct grantdb *db, const char *addr, int64_t expires, int pinned,
-    struct grant *g, struct err *e)
-{
-	struct grant m;
-	int r;
-
-	memset(g, 0, sizeof *g);
-	snprintf(g->addr, sizeof g->addr, "%s", addr);
-	g->pinned = pinned;
-	g->expires = pinned ? 0 : expires;
-	if ((r = meta_get(db, addr, pinned, expires, &m, e)) < 0)
-		return -1;
-	if (r == 1 && m.pinned == pinned && (pinned || m.expires == expires)) {
-		g->granted = m.granted;
-		memcpy(g->user, m.user, sizeof g->user);
-		memcpy(g->proto, m.proto, sizeof g->proto);
-		g->has_relayclient = m.has_relayclient;
-		memcpy(g->relayclient, m.relayclient, sizeof g->relayclient);
-		memcpy(g->note, m.note, sizeof g->note);
-	}
-	return 0;
-}
-
-int
-grantdb_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
-{
-	int64_t expires;
-	int pinned, r;
-
-	if ((r = grantdb_lookup(db, addr, &expires, &pinned, e)) <= 0)
-		return r;
-	return assemble(db, addr, expires, pinned, g, e) < 0 ? -1 : 1;
-}
-
-static int
-must_write(struct grantdb *db, struct err *e)
-{
-	if (db->mode == GRANTDB_WRITE)
-		return 0;
-	err_set(e, ERR_PERM, EBADF, "write %s", db->gpath);
-	return -1;
-}
-
 static int
 del_key(DB *d, const void *key, size_t n, const char *path, struct err *e)
 {
@@ -469,64 +472,180 @@ put_key(DB *d, const void *key, size_t kn, const void *val, size_t vn,
 	return 0;
 }
 
-/* Remove the meta record of addr's current grant or pin: 1, 0 no grant, -1. */
-static int
-meta_del(struct grantdb *db, const char *addr, struct err *e)
+/* --- format and counts --- */
+
+static void
+counts_encode(const struct grantdb_counts *n, unsigned char b[16])
 {
-	unsigned char kb[IDX_KEY_MAX];
+	be64_put(b, (uint64_t)n->total);
+	be64_put(b + 8, (uint64_t)n->pinned);
+}
+
+/* Is grants.db empty?  1, 0, or -1 and e. */
+static int
+grants_empty(struct grantdb *db, struct err *e)
+{
+	DBC *c;
+	DBT k, d;
+	int ret;
+
+	if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
+		bdbfile_err(e, ret, "read", db->gpath);
+		return -1;
+	}
+	memset(&k, 0, sizeof k);
+	memset(&d, 0, sizeof d);
+	k.flags = d.flags = DB_DBT_PARTIAL;	/* only whether there is one */
+	ret = c->get(c, &k, &d, DB_FIRST);
+	c->close(c);
+	if (ret == DB_NOTFOUND)
+		return 1;
+	if (ret != 0) {
+		bdbfile_err(e, ret, "read", db->gpath);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read the format and the counts of grants-meta.db once.  A store without
+ * details yet is of format 2 when grants.db is empty too; otherwise it is
+ * of format 1 (db->indexed stays 0).  0, or -1 and e.
+ */
+static int
+load_format(struct grantdb *db, struct err *e)
+{
+	unsigned char v[16];
+	size_t n;
+	int r;
+
+	if (db->format_read)
+		return 0;
+	if (open_meta(db, e) < 0)
+		return -1;
+	db->format_read = 1;
+	memset(&db->n, 0, sizeof db->n);
+	r = db->meta == NULL ? 0 :
+	    get_into(db->meta, "V", 1, v, sizeof v, &n, db->mpath, "the format", e);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		if ((r = grants_empty(db, e)) < 0)
+			return -1;
+		db->indexed = r == 1 && db->mode == GRANTDB_READ;
+		return 0;
+	}
+	if (n != 1 || v[0] != FORMAT) {
+		err_set(e, ERR_PERM, 0, "%s: unknown format %u", db->mpath, n ? v[0] : 0);
+		return -1;
+	}
+	r = get_into(db->meta, "C", 1, v, sizeof v, &n, db->mpath, "the counts", e);
+	if (r < 0)
+		return -1;
+	if (r == 0 || n != 16)
+		return damaged(e, db->mpath, "the counts");
+	db->n.total = (long)be64_get(v);
+	db->n.pinned = (long)be64_get(v + 8);
+	db->indexed = 1;
+	return 0;
+}
+
+/* For reads: the store must be of format 2 (or empty). */
+static int
+must_index(struct grantdb *db, struct err *e)
+{
+	if (load_format(db, e) < 0)
+		return -1;
+	if (db->indexed)
+		return 0;
+	err_set(e, ERR_TEMP, 0, "%s: format 1, without the orders to page through; "
+	    "the next change (relaygate expire) upgrades it", db->mpath);
+	return -1;
+}
+
+int
+grantdb_counts(struct grantdb *db, struct grantdb_counts *n, struct err *e)
+{
+	if (must_index(db, e) < 0)
+		return -1;
+	*n = db->n;
+	return 0;
+}
+
+/* --- reading --- */
+
+int
+grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
+    int *pinned, struct err *e)
+{
+	char v[VALUE_MAX];
+	size_t n;
+	int r;
+
+	if (strlen(addr) >= ADDR_TEXT_MAX)
+		return 0;
+	r = get_into(db->grants, addr, strlen(addr) + 1, v, sizeof v, &n,
+	    db->gpath, addr, e);
+	if (r == 1 && value_decode(v, n, expires, pinned) < 0)
+		return damaged(e, db->gpath, addr);
+	return r;
+}
+
+/* The details record of addr: 1 and *g, 0 none, -1 and e. */
+static int
+rec_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
+{
+	unsigned char kb[1 + ABIN_MAX], v[META_MAX];
+	size_t n, an;
+	int r;
+
+	if (open_meta(db, e) < 0)
+		return -1;
+	if (db->meta == NULL || (an = addr_bin(addr, kb + 1)) == 0)
+		return 0;
+	kb[0] = 'a';
+	r = get_into(db->meta, kb, an + 1, v, sizeof v, &n, db->mpath, addr, e);
+	if (r == 1 && meta_decode(v, n, g) < 0)
+		return damaged(e, db->mpath, addr);
+	if (r == 1)
+		snprintf(g->addr, sizeof g->addr, "%s", addr);
+	return r;
+}
+
+/* A grant from grants.db's word on relaying and the details record. */
+static int
+assemble(struct grantdb *db, const char *addr, int64_t expires, int pinned,
+    struct grant *g, struct err *e)
+{
+	struct grant m;
+	int r;
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->addr, sizeof g->addr, "%s", addr);
+	g->pinned = pinned;
+	g->expires = pinned ? 0 : expires;
+	if ((r = rec_get(db, addr, &m, e)) < 0)
+		return -1;
+	if (r == 1 && m.pinned == pinned && (pinned || m.expires == expires)) {
+		g->granted = m.granted;
+		memcpy(g->user, m.user, sizeof g->user);
+		memcpy(g->proto, m.proto, sizeof g->proto);
+		g->has_relayclient = m.has_relayclient;
+		memcpy(g->relayclient, m.relayclient, sizeof g->relayclient);
+		memcpy(g->note, m.note, sizeof g->note);
+	}
+	return 0;
+}
+
+int
+grantdb_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
+{
 	int64_t expires;
 	int pinned, r;
 
 	if ((r = grantdb_lookup(db, addr, &expires, &pinned, e)) <= 0)
 		return r;
-	if (del_key(db->meta, kb, rec_key(kb, addr, pinned, expires), db->mpath, e) < 0)
-		return -1;
-	return 1;
-}
-
-int
-grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
-{
-	unsigned char kb[IDX_KEY_MAX], mv[META_MAX];
-	char v[VALUE_MAX];
-	size_t mlen;
-	int vn;
-
-	if (must_write(db, e) < 0)
-		return -1;
-	if (strlen(g->addr) == 0 || strlen(g->addr) >= ADDR_TEXT_MAX ||
-	    (!g->pinned && g->expires <= 0) || meta_encode(g, mv, &mlen) < 0) {
-		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
-		    db->gpath, g->addr);
-		return -1;
-	}
-	vn = snprintf(v, sizeof v, "%" PRId64, g->pinned ? (int64_t)0 : g->expires);
-	if (meta_del(db, g->addr, e) < 0 ||
-	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
-		db->gpath, e) < 0 ||
-	    put_key(db->meta, kb, rec_key(kb, g->addr, g->pinned, g->expires),
-		mv, mlen, db->mpath, e) < 0)
-		return -1;
-	db->dirty = 1;
-	return 0;
-}
-
-int
-grantdb_del(struct grantdb *db, const char *addr, struct err *e)
-{
-	int g;
-
-	if (must_write(db, e) < 0)
-		return -1;
-	if (strlen(addr) >= ADDR_TEXT_MAX)
-		return 0;
-	/* The details first: grants.db's value says where they are. */
-	if (meta_del(db, addr, e) < 0 ||
-	    (g = del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e)) < 0)
-		return -1;
-	if (g)
-		db->dirty = 1;
-	return g;
+	return assemble(db, addr, expires, pinned, g, e) < 0 ? -1 : 1;
 }
 
 int
@@ -535,8 +654,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 {
 	char kb[ADDR_TEXT_MAX + 1], v[VALUE_MAX];
 	struct grant g;
-	int64_t expires;
-	int pinned, ret, rc = 0;
+	int ret, rc = 0;
 	DBC *c;
 	DBT k, d;
 
@@ -560,14 +678,15 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 			break;
 		}
 		kb[k.size] = '\0';	/* with or without its own NUL */
-		if (strlen(kb) == 0 || value_decode(v, d.size, &expires, &pinned) < 0) {
-			rc = damaged(e, db->gpath, kb);
+		memset(&g, 0, sizeof g);
+		if (strlen(kb) == 0 || strlen(kb) >= sizeof g.addr ||
+		    value_decode(v, d.size, &g.expires, &g.pinned) < 0) {
+			rc = damaged(e, db->gpath, "a key or value");
 			break;
 		}
-		if (assemble(db, kb, expires, pinned, &g, e) < 0) {
-			rc = -1;
-			break;
-		}
+		memcpy(g.addr, kb, strlen(kb) + 1);
+		if (g.pinned)
+			g.expires = 0;
 		if ((rc = fn(&g, arg)) != 0)
 			break;
 	}
@@ -575,79 +694,289 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 	return rc;
 }
 
-/* Up to max index entries due at now, as "expiry address" pairs. */
-struct due {
-	int64_t expires;
-	char addr[ADDR_TEXT_MAX];
-};
-
+/* Do the details g say what index key k (parsed into kg) says? */
 static int
-collect_due(struct grantdb *db, int64_t now, struct due *out, size_t max,
-    size_t *n, struct err *e)
+entry_current(enum grantdb_index ix, const struct grant *kg, const struct grant *g)
 {
-	unsigned char kb[IDX_KEY_MAX + 1];
+	if (ix == GRANTDB_BY_EXPIRY)
+		return g->pinned == kg->pinned && (g->pinned || g->expires == kg->expires);
+	if (ix == GRANTDB_BY_USER)
+		return strcmp(g->user, kg->user) == 0;
+	return 1;
+}
+
+int
+grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *start,
+    size_t slen, int backward, int details,
+    int (*fn)(const unsigned char *, size_t, const struct grant *, void *),
+    void *arg, struct err *e)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + 1], v[META_MAX];
+	struct grant kg, g;
+	u_int32_t flag;
+	int ret, r, rc = 0, with_value = details && ix == GRANTDB_BY_ADDR;
 	DBC *c;
 	DBT k, d;
-	int ret, rc = 0;
-	u_int32_t flag = DB_SET_RANGE;
 
-	*n = 0;
-	if (open_meta(db, e) < 0)
+	if (must_index(db, e) < 0)
 		return -1;
 	if (db->meta == NULL)
 		return 0;
+	if (slen > GRANTDB_KEY_MAX) {
+		err_set(e, ERR_PERM, 0, "read %s: position too long", db->mpath);
+		return -1;
+	}
+	if (slen == 0) {
+		kb[0] = (unsigned char)(ix_prefix(ix) + (backward ? 1 : 0));
+		slen = 1;
+	} else {
+		memcpy(kb, start, slen);
+	}
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
 		bdbfile_err(e, ret, "read", db->mpath);
 		return -1;
 	}
-	kb[0] = 'x';
-	while (*n < max) {
+	flag = DB_SET_RANGE;
+	for (;;) {
 		bdbfile_dbt_out(&k, kb, sizeof kb - 1);
 		if (flag == DB_SET_RANGE)
-			k.size = 1;
-		memset(&d, 0, sizeof d);
-		d.flags = DB_DBT_PARTIAL;	/* the value is empty anyway */
+			k.size = (u_int32_t)slen;
+		if (with_value) {
+			bdbfile_dbt_out(&d, v, sizeof v);
+		} else {
+			memset(&d, 0, sizeof d);
+			d.flags = DB_DBT_PARTIAL;	/* keys only */
+		}
 		ret = c->get(c, &k, &d, flag);
-		flag = DB_NEXT;
+		if (flag == DB_SET_RANGE && backward) {
+			/* The last key before start: one back, or the very last. */
+			flag = ret == DB_NOTFOUND ? DB_LAST : DB_PREV;
+			if (ret == 0 || ret == DB_NOTFOUND)
+				continue;
+		}
+		flag = backward ? DB_PREV : DB_NEXT;
 		if (ret == DB_NOTFOUND)
 			break;
 		if (ret != 0) {
 			if (ret == DB_BUFFER_SMALL)
-				rc = damaged(e, db->mpath, "an index key");
+				rc = damaged(e, db->mpath, "an index entry");
 			else
 				bdbfile_err(e, ret, "read", db->mpath);
 			rc = -1;
 			break;
 		}
-		if (kb[0] != 'x')
+		if (kb[0] != ix_prefix(ix))
 			break;
-		if (k.size < 10 || k.size - 9 >= ADDR_TEXT_MAX) {
-			rc = damaged(e, db->mpath, "an index key");
+		if (grantdb_key_parse(ix, kb, k.size, &kg) < 0) {
+			rc = damaged(e, db->mpath, "an index entry");
 			break;
 		}
-		out[*n].expires = (int64_t)be64_get(kb + 1);
-		if (out[*n].expires > now)
+		if (details) {
+			if (with_value) {
+				if (meta_decode(v, d.size, &g) < 0) {
+					rc = damaged(e, db->mpath, kg.addr);
+					break;
+				}
+				memcpy(g.addr, kg.addr, sizeof g.addr);
+			} else if ((r = rec_get(db, kg.addr, &g, e)) < 0) {
+				rc = -1;
+				break;
+			} else if (r == 0 || !entry_current(ix, &kg, &g)) {
+				continue;	/* a stale entry: not this grant any more */
+			}
+		}
+		if ((rc = fn(kb, k.size, details ? &g : NULL, arg)) != 0)
 			break;
-		memcpy(out[*n].addr, kb + 9, k.size - 9);
-		out[*n].addr[k.size - 9] = '\0';
-		(*n)++;
 	}
 	c->close(c);
 	return rc;
 }
 
+/* --- writing --- */
+
+static int
+must_write(struct grantdb *db, struct err *e)
+{
+	if (db->mode == GRANTDB_WRITE)
+		return 0;
+	err_set(e, ERR_PERM, EBADF, "write %s", db->gpath);
+	return -1;
+}
+
+/* Write (del 0) or delete (del 1) g's entries in the expiry and user orders. */
+static int
+index_entries(struct grantdb *db, const struct grant *g, int del, struct err *e)
+{
+	static const enum grantdb_index ix[2] = { GRANTDB_BY_EXPIRY, GRANTDB_BY_USER };
+	unsigned char k[GRANTDB_KEY_MAX];
+	size_t n;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if ((n = grantdb_key(ix[i], g, k)) == 0)
+			return damaged(e, db->mpath, g->addr);
+		if (del ? del_key(db->meta, k, n, db->mpath, e) < 0 :
+		    put_key(db->meta, k, n, "", 0, db->mpath, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Write g's details record and order entries (not grants.db). */
+static int
+details_put(struct grantdb *db, const struct grant *g, struct err *e)
+{
+	unsigned char kb[1 + ABIN_MAX], mv[META_MAX];
+	size_t an, mlen;
+
+	if ((an = addr_bin(g->addr, kb + 1)) == 0 || meta_encode(g, mv, &mlen) < 0) {
+		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
+		    db->gpath, g->addr);
+		return -1;
+	}
+	kb[0] = 'a';
+	if (put_key(db->meta, kb, an + 1, mv, mlen, db->mpath, e) < 0)
+		return -1;
+	return index_entries(db, g, 0, e);
+}
+
+/* Remove old's details record and order entries (not grants.db). */
+static int
+details_del(struct grantdb *db, const struct grant *old, struct err *e)
+{
+	unsigned char kb[1 + ABIN_MAX];
+	size_t an;
+
+	if ((an = addr_bin(old->addr, kb + 1)) == 0)
+		return 0;
+	kb[0] = 'a';
+	if (del_key(db->meta, kb, an + 1, db->mpath, e) < 0)
+		return -1;
+	return index_entries(db, old, 1, e);
+}
+
+static void
+count(struct grantdb *db, long total, long pinned)
+{
+	db->n.total += total;
+	db->n.pinned += pinned;
+	db->n_dirty = 1;
+}
+
+int
+grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
+{
+	unsigned char mv[META_MAX];
+	struct grant old;
+	char v[VALUE_MAX];
+	size_t mlen;
+	int vn, r;
+
+	if (must_write(db, e) < 0)
+		return -1;
+	if (strlen(g->addr) == 0 || strlen(g->addr) >= ADDR_TEXT_MAX ||
+	    (!g->pinned && (g->expires <= 0 || g->expires > GRANTDB_EXPIRES_MAX)) ||
+	    meta_encode(g, mv, &mlen) < 0) {
+		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
+		    db->gpath, g->addr);
+		return -1;
+	}
+	vn = snprintf(v, sizeof v, "%" PRId64, g->pinned ? (int64_t)0 : g->expires);
+	if ((r = grantdb_get(db, g->addr, &old, e)) < 0 ||
+	    (r == 1 && details_del(db, &old, e) < 0) ||
+	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
+		db->gpath, e) < 0 ||
+	    details_put(db, g, e) < 0)
+		return -1;
+	if (r == 0)
+		count(db, 1, g->pinned ? 1 : 0);
+	else if (old.pinned != g->pinned)
+		count(db, 0, g->pinned ? 1 : -1);
+	db->dirty = 1;
+	return 0;
+}
+
+int
+grantdb_del(struct grantdb *db, const char *addr, struct err *e)
+{
+	struct grant old;
+	int r;
+
+	if (must_write(db, e) < 0)
+		return -1;
+	if (strlen(addr) >= ADDR_TEXT_MAX)
+		return 0;
+	if ((r = grantdb_get(db, addr, &old, e)) <= 0)
+		return r;
+	if (details_del(db, &old, e) < 0 ||
+	    del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e) < 0)
+		return -1;
+	count(db, -1, old.pinned ? -1 : 0);
+	db->dirty = 1;
+	return 1;
+}
+
+/* Up to max entries of the expiry order due at now. */
+struct due {
+	int64_t expires;
+	char addr[ADDR_TEXT_MAX];
+	unsigned char key[GRANTDB_KEY_MAX];
+	size_t klen;
+};
+
+struct due_ctx {
+	int64_t now;
+	struct due *out;
+	size_t max, n;
+};
+
+static int
+collect_one(const unsigned char *k, size_t n, const struct grant *g, void *arg)
+{
+	struct due_ctx *x = arg;
+	struct grant kg;
+
+	(void)g;
+	if (grantdb_key_parse(GRANTDB_BY_EXPIRY, k, n, &kg) < 0 || kg.pinned || kg.expires > x->now)
+		return 1;
+	x->out[x->n].expires = kg.expires;
+	memcpy(x->out[x->n].addr, kg.addr, sizeof kg.addr);
+	memcpy(x->out[x->n].key, k, n);
+	x->out[x->n].klen = n;
+	return ++x->n == x->max;
+}
+
+static int
+collect_due(struct grantdb *db, int64_t now, struct due *out, size_t max,
+    size_t *n, struct err *e)
+{
+	struct due_ctx x = { now, out, max, 0 };
+
+	*n = 0;
+	if (grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 0, 0, collect_one, &x, e) < 0)
+		return -1;
+	*n = x.n;
+	return 0;
+}
+
 int
 grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e)
 {
-	struct due first;
+	struct due *first;
 	size_t n;
+	int rc;
 
-	if (collect_due(db, INT64_MAX, &first, 1, &n, e) < 0)
+	if ((first = malloc(sizeof *first)) == NULL) {
+		err_set(e, ERR_TEMP, errno, "read %s", db->mpath);
 		return -1;
-	if (n == 0)
-		return 0;
-	*when = first.expires;
-	return 1;
+	}
+	rc = collect_due(db, INT64_MAX, first, 1, &n, e);
+	if (rc == 0 && n == 1) {
+		*when = first->expires;
+		rc = 1;
+	}
+	free(first);
+	return rc;
 }
 
 int
@@ -655,10 +984,9 @@ grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 {
 	enum { BATCH = 4096 };
 	struct due *due;
-	unsigned char kb[IDX_KEY_MAX];
-	int64_t expires;
+	struct grant g;
 	size_t n, i;
-	int pinned, r, match, rc = 0;
+	int r, match, rc = 0;
 
 	*removed = 0;
 	if (must_write(db, e) < 0)
@@ -671,15 +999,11 @@ grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 		if ((rc = collect_due(db, now, due, BATCH, &n, e)) < 0)
 			break;
 		for (i = 0; i < n && rc == 0; i++) {
-			const char *a = due[i].addr;
-
 			/* grants.db decides: only the grant this entry is for goes. */
-			r = grantdb_lookup(db, a, &expires, &pinned, e);
-			match = r == 1 && !pinned && expires == due[i].expires;
-			if (r < 0 ||
-			    (match && del_key(db->grants, a, strlen(a) + 1, db->gpath, e) < 0) ||
-			    del_key(db->meta, kb, rec_key(kb, a, 0, due[i].expires),
-			     db->mpath, e) < 0)
+			r = grantdb_get(db, due[i].addr, &g, e);
+			match = r == 1 && !g.pinned && g.expires == due[i].expires;
+			if (r < 0 || (match && grantdb_del(db, due[i].addr, e) < 0) ||
+			    del_key(db->meta, due[i].key, due[i].klen, db->mpath, e) < 0)
 				rc = -1;
 			else if (match)
 				(*removed)++;
@@ -706,6 +1030,99 @@ grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
 	return 0;
 }
 
+/* --- format 1 to 2 --- */
+
+/* Format 1 kept details under 'p' ADDRESS (pins) and 'x' EXPIRY ADDRESS. */
+static int
+upgrade_one(const struct grant *g0, void *arg)
+{
+	unsigned char k[1 + 8 + ADDR_TEXT_MAX], v[META_MAX];
+	struct grantdb *db = arg;
+	struct err *e = db->upgrade_err;
+	struct grant g = *g0, m;
+	size_t kn, an = strlen(g.addr), n;
+	int r;
+
+	k[0] = g.pinned ? 'p' : 'x';
+	kn = 1;
+	if (!g.pinned) {
+		be64_put(k + 1, (uint64_t)g.expires);
+		kn += 8;
+	}
+	memcpy(k + kn, g.addr, an);
+	kn += an;
+	if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
+		return -1;
+	if (r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned) {
+		g.granted = m.granted;
+		memcpy(g.user, m.user, sizeof g.user);
+		memcpy(g.proto, m.proto, sizeof g.proto);
+		g.has_relayclient = m.has_relayclient;
+		memcpy(g.relayclient, m.relayclient, sizeof g.relayclient);
+		memcpy(g.note, m.note, sizeof g.note);
+	}
+	if (details_put(db, &g, e) < 0)
+		return -1;
+	count(db, 1, g.pinned ? 1 : 0);
+	return 0;
+}
+
+/* Delete every key of meta that starts with byte p. */
+static int
+drop_prefix(struct grantdb *db, unsigned char p, struct err *e)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + ADDR_TEXT_MAX];
+	DBC *c;
+	DBT k, d;
+	u_int32_t flag = DB_SET_RANGE;
+	int ret, rc = 0;
+
+	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
+		bdbfile_err(e, ret, "read", db->mpath);
+		return -1;
+	}
+	kb[0] = p;
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		if (flag == DB_SET_RANGE)
+			k.size = 1;
+		memset(&d, 0, sizeof d);
+		d.flags = DB_DBT_PARTIAL;
+		ret = c->get(c, &k, &d, flag);
+		flag = DB_NEXT;
+		if (ret == DB_NOTFOUND || (ret == 0 && kb[0] != p))
+			break;
+		if (ret != 0 || (ret = c->del(c, 0)) != 0) {
+			bdbfile_err(e, ret, "upgrade", db->mpath);
+			rc = -1;
+			break;
+		}
+	}
+	c->close(c);
+	return rc;
+}
+
+/*
+ * Bring a store of format 1 (or a new one) to format 2: details by
+ * address, the orders, the counts, in this session's commit.
+ */
+static int
+upgrade(struct grantdb *db, struct err *e)
+{
+	unsigned char one = FORMAT;
+
+	memset(&db->n, 0, sizeof db->n);
+	db->upgrade_err = e;
+	if (grantdb_each(db, upgrade_one, db, e) != 0 ||
+	    drop_prefix(db, 'p', e) < 0 || drop_prefix(db, 'x', e) < 0 ||
+	    put_key(db->meta, "V", 1, &one, 1, db->mpath, e) < 0)
+		return -1;
+	db->n_dirty = 1;
+	db->dirty = 1;
+	db->indexed = 1;
+	return 0;
+}
+
 /* Move grants.db's mtime on by a second at least, so Postfix notices. */
 static void
 bump_mtime(struct grantdb *db)
@@ -727,12 +1144,20 @@ bump_mtime(struct grantdb *db)
 int
 grantdb_commit(struct grantdb *db, struct err *e)
 {
+	unsigned char cb[16];
 	int ret;
 
 	if (must_write(db, e) < 0)
 		return -1;
 	if (!db->dirty)
 		return 0;
+	if (db->n_dirty) {
+		if (db->n.total < 0 || db->n.pinned < 0 || db->n.pinned > db->n.total)
+			return damaged(e, db->mpath, "the counts");
+		counts_encode(&db->n, cb);
+		if (put_key(db->meta, "C", 1, cb, sizeof cb, db->mpath, e) < 0)
+			return -1;
+	}
 	if ((ret = db->grants->sync(db->grants, 0)) != 0) {
 		bdbfile_err(e, ret, "write", db->gpath);
 		return -1;
@@ -745,5 +1170,6 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		return -1;
 	bump_mtime(db);
 	db->dirty = 0;
+	db->n_dirty = 0;
 	return 0;
 }

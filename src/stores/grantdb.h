@@ -6,12 +6,23 @@
  *                   or "0\0" for a pin.  Digits only, with postmap's trailing
  *                   NULs, so Postfix can use the file directly as
  *                   check_client_access btree:DIR/grants.
- *   grants-meta.db  what Postfix need not see: the user, protocol, time
- *                   granted, a pin's RELAYCLIENT and note.  A grant's record
- *                   is keyed 'x', 64-bit big-endian expiry, ADDRESS: that is
- *                   the expiry index too, so expiring k grants reads and
- *                   deletes k contiguous entries, not all n grants.  A pin's
- *                   record is keyed 'p' ADDRESS.
+ *   grants-meta.db  what Postfix need not see, and the orders the faces
+ *                   page through (format 2; A = family byte 4 or 6, then
+ *                   the 4 or 16 address bytes, so keys sort numerically):
+ *                     "V"               format version, one byte: 2
+ *                     "C"               counts: grants and pins, pins
+ *                                       (two 64-bit big-endian numbers)
+ *                     'a' A             the grant's details: user, protocol,
+ *                                       time granted, a pin's RELAYCLIENT
+ *                                       and note (the address order)
+ *                     'e' 0 EXPIRY A    a timed grant, by 64-bit big-endian
+ *                                       expiry: the expiry order, and the
+ *                                       index a sweep deletes a run of
+ *                     'e' 1 A           a pin, after every timed grant
+ *                     'u' USER 0 A      the user order
+ *                   Every change updates all of them in the same commit.
+ *                   A store of format 1 is brought to format 2 by the
+ *                   first writer that opens it.
  *
  * Readers share and writers exclude with flock(2) on grants.db, the lock
  * Postfix itself takes.  A turnstile in front of it (grants.lock: a writer
@@ -67,9 +78,54 @@ int grantdb_put(struct grantdb *db, const struct grant *g, struct err *e);
 /* Remove addr: 1 removed, 0 absent, -1 and e. */
 int grantdb_del(struct grantdb *db, const char *addr, struct err *e);
 
-/* Call fn for every grant in address order until it returns non-zero (then that value). 0, or -1 and e. */
+/*
+ * Call fn for every grant of grants.db, in its byte order, with no details
+ * but the address, expiry and pinned state: the walk that the counts must
+ * always agree with.  Until fn returns non-zero (then that value); 0, or -1 and e.
+ */
 int grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
     void *arg, struct err *e);
+
+/* The orders of grants-meta.db that a face can page through. */
+enum grantdb_index { GRANTDB_BY_ADDR, GRANTDB_BY_EXPIRY, GRANTDB_BY_USER };
+
+#define GRANTDB_KEY_MAX (1 + GRANT_USER_MAX + 1 + 17)
+
+/*
+ * The key of g in index ix into k (GRANTDB_KEY_MAX bytes), and its length.
+ * An empty g->addr gives the smallest key of all grants that share the
+ * rest (the start of an expiry, of a user); a g->addr that is not an
+ * address gives 0.
+ */
+size_t grantdb_key(enum grantdb_index ix, const struct grant *g, unsigned char *k);
+
+/*
+ * What key k (n bytes) of index ix says, into g: the address and, for the
+ * expiry order, the expiry or pin, for the user order, the user.  0, or -1.
+ */
+int grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
+    struct grant *g);
+
+/*
+ * Walk index ix: forward from the first key >= start, or backward from
+ * the last key < start (slen 0: from the end), while the keys belong to
+ * ix.  fn(key, klen, g, arg) for each; g is the whole grant when details,
+ * else NULL (keys only: cheap).  Entries whose details no longer match are
+ * passed over.  Stops when fn returns non-zero (then that value); 0, or
+ * -1 and e.
+ */
+int grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *start,
+    size_t slen, int backward, int details,
+    int (*fn)(const unsigned char *, size_t, const struct grant *, void *),
+    void *arg, struct err *e);
+
+struct grantdb_counts {
+	long total;		/* grants and pins */
+	long pinned;
+};
+
+/* The counts kept with the data. 0 and *n, or -1 and e. */
+int grantdb_counts(struct grantdb *db, struct grantdb_counts *n, struct err *e);
 
 /* Remove grants expired at now (expires <= now), cheapest first; *removed counts them. 0, or -1 and e. */
 int grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e);
