@@ -69,6 +69,9 @@ $(B)/%: src/%.c $(B)/librelaygate.a
 $(B)/stress: tests/stress.c $(B)/librelaygate.a
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
 
+$(B)/mkstore: tests/mkstore.c $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+
 $(B)/bench: tests/bench.c $(B)/librelaygate.a
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
 
@@ -92,8 +95,9 @@ check: all units asan
 lint-man:
 	mandoc -Tlint -W warning man/*.[58]
 
-bench: all $(B)/bench
+bench: all $(B)/bench $(B)/mkstore
 	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
+	RELAYGATE_BUILD=$(CURDIR)/$(B) sh tools/bench-console
 
 # PNGs of the console from real runs in tmux (tools/screenshots).
 screenshots: all

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/view.h"
 #include "stores/grantdb.h"
@@ -585,4 +586,28 @@ view_changed(const struct config *c, struct view_token *t, int64_t now)
 	/* Changed in the second the last look was in: another change may
 	 * have come in the same timestamp tick.  Look again. */
 	return t->ctime_s >= was.seen_s - 1 && t->ino != 0;
+}
+
+int
+view_writable(const struct config *c, struct err *e)
+{
+	static const char *const files[] = { GRANTDB_FILE, GRANTDB_META, GRANTDB_GATE };
+	char path[PATH_MAX];
+	size_t i;
+
+	if (access(c->dir, W_OK) < 0) {
+		err_set(e, ERR_PERM, errno, "%s", c->dir);
+		return 0;
+	}
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (snprintf(path, sizeof path, "%s/%s", c->dir, files[i]) >= (int)sizeof path) {
+			err_set(e, ERR_PERM, ENAMETOOLONG, "%s", c->dir);
+			return 0;
+		}
+		if (access(path, W_OK) < 0 && errno != ENOENT) {
+			err_set(e, ERR_PERM, errno, "%s", path);
+			return 0;
+		}
+	}
+	return 1;
 }

@@ -134,4 +134,11 @@ struct view_token {
  */
 int view_changed(const struct config *c, struct view_token *t, int64_t now);
 
+/*
+ * May this process change the store?  1 yes; 0 no, with e saying which
+ * file or directory is not writable and why (a face then shows the store
+ * read-only); a store not made yet counts as writable if its directory is.
+ */
+int view_writable(const struct config *c, struct err *e);
+
 #endif

@@ -269,7 +269,7 @@ read_counts(struct frame *f)
 		return;
 	}
 	memset(&f->counts, 0, sizeof f->counts);
-	/* No store yet: view.h says that counts nothing; the engine says ENOENT. */
+	/* No store yet (ENOENT): nothing to count, and nothing wrong. */
 	if (e.errnum != ENOENT)
 		snprintf(f->counts_err, sizeof f->counts_err, "%s", e.msg);
 }
@@ -486,23 +486,14 @@ catch_signals(void)
 static void
 choose_readonly(struct ui *u, const struct ui_opts *o)
 {
-	char path[PATH_MAX + 16];
+	struct err e;
 
 	if (o->readonly) {
 		u->readonly = 1;
 		return;
 	}
-	/* The grants file's name is the store's (relaygate-grants(5)). */
-	if (access(u->c->dir, W_OK) < 0) {
-		snprintf(u->readonly_why, sizeof u->readonly_why, "read-only: %s: %s",
-		    u->c->dir, strerror(errno));
-		u->readonly = 1;
-		return;
-	}
-	snprintf(path, sizeof path, "%s/grants.db", u->c->dir);
-	if (access(path, W_OK) < 0 && errno != ENOENT) {
-		snprintf(u->readonly_why, sizeof u->readonly_why, "read-only: %s: %s",
-		    path, strerror(errno));
+	if (!view_writable(u->c, &e)) {
+		snprintf(u->readonly_why, sizeof u->readonly_why, "read-only: %s", e.msg);
 		u->readonly = 1;
 	}
 }

@@ -99,7 +99,7 @@ read_rows(struct screen *s, struct grants *g, enum view_from from, const struct 
 	*partial = 0;
 	if (view_read(s->ui->c, g->order, &g->filter, from, k, max, s->ui->now, BUDGET_MS,
 	    out, n, partial, resume, &e) < 0) {
-		/* No store yet: view.h says that reads as empty; the engine says ENOENT. */
+		/* No store yet (ENOENT): an empty list, said as such below. */
 		if (e.errnum == ENOENT) {
 			g->error[0] = '\0';
 			*n = 0;
