@@ -136,6 +136,6 @@ screen=$(tui_screen x)
 like "$screen" ' b\\xff\\xc2\\x9bx$' "a stray byte and a C1 control in a note are shown escaped"
 row=$(printf '%s\n' "$screen" | grep '192\.0\.2\.201')
 ok "$(printf '%s' "$row" | grep -qE 'x{30}'; [ $? -eq 1 ]; echo $?)" "a long RELAYCLIENT is clipped to its column"
-like "$row" "ünïcødé 测试 y+$" "a note with wide characters is clipped at the edge"
+like "$row" "ünïcødé 测试 y*…$" "a note with wide characters is clipped at the edge, with a mark that it goes on"
 like "$(printf '%s\n' "$screen" | grep -A1 '192\.0\.2\.201' | tail -1)" "^  2001:db8::7 " "and the next row is where it belongs"
 done_testing

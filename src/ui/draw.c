@@ -6,6 +6,7 @@
  * an escape: C0 controls and DEL as ^X, other bytes as \xHH.
  */
 #define _XOPEN_SOURCE 700	/* wcwidth */
+#include <langinfo.h>
 #include <string.h>
 #include <wchar.h>
 #include <wctype.h>
@@ -53,20 +54,35 @@ piece(const char *s, size_t left, size_t *used, char esc[8], int *escaped)
 	return 4;
 }
 
+/* What marks text cut short: an ellipsis where the locale has one. */
+static const char *
+cut_mark(void)
+{
+	return strcmp(nl_langinfo(CODESET), "UTF-8") == 0 ? "\u2026" : ">";
+}
+
 int
 draw_text(int y, int x, int width, const char *s, attr_t a)
 {
 	size_t left = strlen(s), used;
 	char esc[8];
-	int col = 0, w, escaped;
+	int col = 0, w, escaped, room = width;
 
 	if (width <= 0 || move(y, x) == ERR)
 		return 0;
+	/* Text that does not fit says so in its last column. */
+	if (width > 1 && draw_width(s) > width)
+		room = width - 1;
 	attrset(a);
 	while (left > 0) {
 		w = piece(s, left, &used, esc, &escaped);
-		if (col + w > width)
+		if (col + w > room) {
+			if (room < width) {
+				addstr(cut_mark());
+				col++;
+			}
 			break;
+		}
 		if (escaped)
 			addstr(esc);
 		else
