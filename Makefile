@@ -23,9 +23,9 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 B ?= build
 
-CORE   = err addr config grant relay view sched chain rules ruleset pop secret
-STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
-CLI    = commands output loop rules passwd prompt
+CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store
+STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb
+CLI    = commands output loop rules passwd prompt init
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8

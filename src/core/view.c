@@ -410,7 +410,6 @@ open_read(const struct config *c, struct err *e)
 	memset(&o, 0, sizeof o);
 	o.lock_timeout_ms = c->lock_timeout_ms;
 	o.sync = c->sync;
-	o.no_create = 1;
 	return grantdb_open(c->dir, GRANTDB_READ, &o, e);
 }
 
