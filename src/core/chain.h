@@ -15,7 +15,7 @@
 struct chain_result {
 	int set_relayclient;		/* check: export RELAYCLIENT=relayclient */
 	char relayclient[GRANT_TEXT_MAX];
-	char log[768];			/* one line for stderr, or "" */
+	char log[2048];			/* one line for stderr, or "" */
 };
 
 /*
