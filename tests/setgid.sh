@@ -70,4 +70,4 @@ sg_inside() {
 }
 
 # The store's files and their owners, groups and modes, one per line.
-store_files() { (cd "$STORE" && stat -c '%n %U %G %a %F' -- * | sort); }
+store_files() { (cd "$STORE" && stat -c '%n %U %G %a' -- * | sort); }

@@ -161,7 +161,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		goto fail;
 	}
 	if (st.st_mode & S_IWOTH) {
-		err_set(e, ERR_PERM, 0, "%s is writable by every user (mode %04o); refusing "
+		err_set(e, ERR_TEMP, 0, "%s is writable by every user (mode %04o); refusing "
 		    "it (relaygate init --check)", dir, (unsigned)(st.st_mode & 07777));
 		goto fail;
 	}

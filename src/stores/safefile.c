@@ -54,19 +54,19 @@ safefile_check(int fd, const char *path, uid_t owner, const struct stat *given,
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err_set(e, ERR_PERM, 0, "%s is %s, not a regular file; refusing it "
+		err_set(e, ERR_TEMP, 0, "%s is %s, not a regular file; refusing it "
 		    "(relaygate init --check)", path, safefile_kind(&st));
 		return -1;
 	}
 	if (owner != SAFEFILE_ANY_OWNER && st.st_uid != owner) {
 		safefile_user(st.st_uid, who, sizeof who);
 		safefile_user(owner, want, sizeof want);
-		err_set(e, ERR_PERM, 0, "%s belongs to %s, not to the store's owner %s; "
+		err_set(e, ERR_TEMP, 0, "%s belongs to %s, not to the store's owner %s; "
 		    "refusing it (relaygate init --check)", path, who, want);
 		return -1;
 	}
 	if (owner != SAFEFILE_ANY_OWNER && (st.st_mode & S_IWOTH)) {
-		err_set(e, ERR_PERM, 0, "%s is writable by every user (mode %04o); "
+		err_set(e, ERR_TEMP, 0, "%s is writable by every user (mode %04o); "
 		    "refusing it (relaygate init --check)", path,
 		    (unsigned)(st.st_mode & 07777));
 		return -1;
@@ -79,7 +79,7 @@ static void
 open_failed(const char *path, struct err *e)
 {
 	if (errno == ELOOP)
-		err_set(e, ERR_PERM, 0, "%s is a symbolic link; refusing to follow it "
+		err_set(e, ERR_TEMP, 0, "%s is a symbolic link; refusing to follow it "
 		    "(relaygate init --check)", path);
 	else
 		err_set(e, ERR_TEMP, errno, "open %s", path);
