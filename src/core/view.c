@@ -594,8 +594,13 @@ view_writable(const struct config *c, struct err *e)
 	 * access (relaygate-security(7)). */
 	static const char *const files[] = { GRANTDB_FILE, GRANTDB_META, GRANTDB_JOURNAL };
 	char path[PATH_MAX];
+	struct stat st;
 	size_t i;
 
+	if (stat(c->dir, &st) < 0) {
+		err_set(e, ERR_PERM, errno, "%s", c->dir);
+		return 0;
+	}
 	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
 		if (snprintf(path, sizeof path, "%s/%s", c->dir, files[i]) >= (int)sizeof path) {
 			err_set(e, ERR_PERM, ENAMETOOLONG, "%s", c->dir);
