@@ -4,11 +4,19 @@
 #   make check       unit tests (plain and under ASan+UBSan) and program tests
 #   make bench       the figures: check cost against exec, expiry cost, views, console
 #   make screenshots the console's PNGs in screenshots/, from real runs in tmux
-#   make install     PREFIX=/usr/local DESTDIR=
+#   make install     PREFIX=/usr/local DESTDIR= (as root: relaygate-allow is setgid STORE_GROUP)
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+# Compiled in: where the programs look (relaygate.conf(5), relaygate-security(7)).
+SYSCONFDIR ?= /etc
+STOREDIR ?= /var/lib/relaygate
+STORE_USER ?= relaygate
+STORE_GROUP ?= relaygate
 DESTDIR  ?=
 
 CC       ?= cc
@@ -17,19 +25,22 @@ CFLAGS   ?= $(OPT)
 WARN      = -Wall -Wextra -Werror
 STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CPPFLAGS += -Isrc
+PATHS     = -DRG_SYSCONFDIR='"$(SYSCONFDIR)"' -DRG_STOREDIR='"$(STOREDIR)"' \
+	    -DRG_STORE_USER='"$(STORE_USER)"' -DRG_STORE_GROUP='"$(STORE_GROUP)"'
 LDLIBS_DB = -ldb -lcdb -lcrypto
 LDLIBS_UI = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
 
 B ?= build
 
-CORE   = err addr config grant relay view sched chain rules ruleset pop secret
-STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
-CLI    = commands output loop rules passwd prompt
+CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store
+STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb
+CLI    = commands output loop rules passwd prompt init
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
+MAN7   = relaygate-security.7
 
 LIBOBJ = $(CORE:%=$(B)/core/%.o) $(STORES:%=$(B)/stores/%.o)
 CLIOBJ = $(CLI:%=$(B)/cli/%.o)
@@ -42,6 +53,15 @@ all: $(BINS) $(B)/stress
 $(B)/core/%.o: src/core/%.c src/core/*.h src/stores/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# The compiled-in paths and names: config.o is rebuilt when they change.
+$(B)/core/config.o: src/core/config.c src/core/*.h $(B)/paths.stamp
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PATHS) -c -o $@ $<
+
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PATHS)' | cmp -s - $@ || echo '$(PATHS)' >$@
 
 $(B)/stores/%.o: src/stores/%.c src/core/*.h src/stores/*.h
 	@mkdir -p $(@D)
@@ -93,7 +113,7 @@ check: all units asan
 	$(MAKE) lint-man
 
 lint-man:
-	mandoc -Tlint -W warning man/*.[58]
+	mandoc -Tlint -W warning man/*.[578]
 
 bench: all $(B)/bench $(B)/mkstore
 	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
@@ -103,14 +123,31 @@ bench: all $(B)/bench $(B)/mkstore
 screenshots: all
 	sh tools/screenshots
 
+# Installed files name the real paths: the sources say /usr/local/bin,
+# /usr/local/sbin, /etc/relaygate and /var/lib/relaygate, and the account
+# relaygate, and these are put right for this install.
+SUBST = sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g' \
+	-e 's|/usr/local/share/man|$(MANDIR)|g' -e 's|/etc/relaygate|$(SYSCONFDIR)/relaygate|g' \
+	-e 's|/var/lib/relaygate|$(STOREDIR)|g' -e 's|setuidgid relaygate |setuidgid $(STORE_USER) |' \
+	-e 's|^User=relaygate$$|User=$(STORE_USER)|' -e 's|^Group=relaygate$$|Group=$(STORE_GROUP)|'
+DTOOLS = $(DESTDIR)$(DATADIR)/relaygate/daemontools/relaygate-expire
+
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 644 $(MAN8:%=man/%) $(DESTDIR)$(MANDIR)/man8
-	install -m 644 $(MAN5:%=man/%) $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSTEMDDIR) $(DTOOLS)/log
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(B)/relaygate $(DESTDIR)$(SBINDIR)
+	install -m 755 $(B)/relaygate-check $(B)/relaygate-checkpw $(DESTDIR)$(BINDIR)
+	install -m 2755 -g $(STORE_GROUP) $(B)/relaygate-allow $(DESTDIR)$(BINDIR)
+	for m in $(MAN5:%=5/%) $(MAN7:%=7/%) $(MAN8:%=8/%); do \
+	    $(SUBST) man/$${m#*/} >$(DESTDIR)$(MANDIR)/man$$m && chmod 644 $(DESTDIR)$(MANDIR)/man$$m || exit 1; done
+	$(SUBST) contrib/systemd/relaygate-expire.service >$(DESTDIR)$(SYSTEMDDIR)/relaygate-expire.service
+	$(SUBST) contrib/daemontools/relaygate-expire/run >$(DTOOLS)/run
+	$(SUBST) contrib/daemontools/relaygate-expire/log/run >$(DTOOLS)/log/run
+	chmod 644 $(DESTDIR)$(SYSTEMDDIR)/relaygate-expire.service
+	chmod 755 $(DTOOLS)/run $(DTOOLS)/log/run
 
 clean:
 	rm -rf build
 
-.PHONY: all units asan check lint-man bench screenshots install clean
+.PHONY: all units asan check lint-man bench screenshots install clean FORCE
 .SECONDARY:

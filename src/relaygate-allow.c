@@ -5,13 +5,19 @@
  *   tcpserver 0 pop3 qmail-popup HOST checkpassword relaygate-allow qmail-pop3d Maildir
  *
  * It never stops a login: when recording fails it logs and execs anyway.
+ * Installed setgid to the store's group, it holds that group only for the
+ * write and drops it (real, effective and saved) before the exec; if it
+ * could not, it executes nothing (relaygate-security(7)).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/chain.h"
+#include "core/priv.h"
+#include "version.h"
 
 static void
 usage(void)
@@ -25,8 +31,15 @@ main(int argc, char **argv)
 {
 	struct chain_result r;
 	const char *proto = NULL;
+	struct err e;
 	int ch;
 
+	if (priv_init(&e) < 0)
+		fprintf(stderr, "relaygate-allow: %s\n", e.msg);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		puts("relaygate-allow " RELAYGATE_VERSION);
+		return 0;
+	}
 	while ((ch = getopt(argc, argv, "+p:")) != -1) {
 		switch (ch) {
 		case 'p':
@@ -41,6 +54,10 @@ main(int argc, char **argv)
 	chain_allow(proto, (int64_t)time(NULL), &r);
 	if (r.log[0] != '\0')
 		fprintf(stderr, "relaygate-allow: %s\n", r.log);
+	if (priv_drop(&e) < 0) {
+		fprintf(stderr, "relaygate-allow: %s; not executing %s\n", e.msg, argv[optind]);
+		return 111;
+	}
 	execvp(argv[optind], argv + optind);
 	fprintf(stderr, "relaygate-allow: exec %s: ", argv[optind]);
 	perror(NULL);

@@ -9,10 +9,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/chain.h"
+#include "version.h"
 
 static void
 usage(void)
@@ -26,6 +28,10 @@ main(int argc, char **argv)
 {
 	struct chain_result r;
 
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		puts("relaygate-check " RELAYGATE_VERSION);
+		return 0;
+	}
 	if (argc < 2 || argv[1][0] == '-')
 		usage();
 	chain_check((int64_t)time(NULL), &r);

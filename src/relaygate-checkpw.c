@@ -21,6 +21,7 @@
 #include "core/chain.h"
 #include "core/pop.h"
 #include "core/secret.h"
+#include "version.h"
 
 #define LOG(...) (fputs("relaygate-checkpw: ", stderr), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 
@@ -80,6 +81,10 @@ main(int argc, char **argv)
 	ssize_t n;
 	int v;
 
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		puts("relaygate-checkpw " RELAYGATE_VERSION);
+		return 0;
+	}
 	if (secret_protect_process() < 0) {
 		LOG("keep secrets out of core dumps: %s", strerror(errno));
 		return POP_TEMP;

@@ -11,8 +11,7 @@
 
 #include "cli/cli.h"
 #include "ui/ui.h"
-
-#define VERSION "0.1"
+#include "version.h"
 
 static void
 usage(FILE *f)
@@ -87,7 +86,7 @@ main(int argc, char **argv)
 		i += 2;
 	}
 	if (i < argc && strcmp(argv[i], "--version") == 0) {
-		puts("relaygate " VERSION);
+		puts("relaygate " RELAYGATE_VERSION);
 		return EX_OK;
 	}
 	if (i < argc && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {

@@ -2,7 +2,7 @@
 # The chain programs never stop a login or a mail because of their own
 # trouble: one log line, then exec.  Only a failed exec ends them (111).
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 31
 
 show='echo "ran ${RELAYCLIENT-unset}"; exit 7'
 
@@ -23,9 +23,13 @@ is "$OUT $RC" "ran unset 7" "check without TCPREMOTEIP execs without RELAYCLIENT
 run env TCPREMOTEIP='x' relaygate-check sh -c "$show"
 is "$OUT $RC" "ran unset 7" "check with a garbage address execs without RELAYCLIENT"
 
-run env TCPREMOTEIP=192.0.2.1 relaygate-check sh -c "$show"
-is "$ERR" "relaygate-check: open $RELAYGATE_DIR/grants.db: No such file or directory; no RELAYCLIENT for 192.0.2.1" "check with no store: the operation and the path in the log"
+mkdir "$T_TMP/none"	# a directory relaygate init has not made a store in
+run env RELAYGATE_DIR="$T_TMP/none" TCPREMOTEIP=192.0.2.1 relaygate-check sh -c "$show"
+is "$ERR" "relaygate-check: open $T_TMP/none/grants.db: No such file or directory; no RELAYCLIENT for 192.0.2.1" "check with no store: the operation and the path in the log"
 is "$OUT $RC" "ran unset 7" "check with no store execs without RELAYCLIENT"
+run env RELAYGATE_DIR="$T_TMP/none" TCPREMOTEIP=192.0.2.1 relaygate-allow sh -c "$show"
+is "$ERR" "relaygate-allow: $T_TMP/none/grants.db does not exist: make the store with relaygate init; nothing recorded for 192.0.2.1" "allow with no store: creates nothing, says how to make it"
+is "$(ls "$T_TMP/none")" "" "and nothing was created"
 
 # The exec itself failing is the one error that ends the chain: 111.
 run env TCPREMOTEIP=192.0.2.1 relaygate-allow /nonexistent/pop3d

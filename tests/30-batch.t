@@ -4,13 +4,15 @@
 . "$(dirname "$0")/lib.sh"
 plan 66
 
-# --- a missing store ---
-run relaygate list
+# --- a missing store: a directory relaygate init has not made a store in ---
+none=$T_TMP/none
+mkdir "$none"
+run env RELAYGATE_DIR="$none" relaygate list
 is "$RC" 111 "list on a missing store: 111"
-is "$ERR" "relaygate: open $RELAYGATE_DIR/grants.db: No such file or directory" "naming the file and the reason"
-run relaygate revoke 192.0.2.1
-is "$RC" 111 "revoke on a missing store: 111 (it does not create one)"
-run relaygate expire
+is "$ERR" "relaygate: open $none/grants.db: No such file or directory" "naming the file and the reason"
+run env RELAYGATE_DIR="$none" relaygate revoke 192.0.2.1
+is "$RC:$ERR" "111:relaygate: $none/grants.db does not exist: make the store with relaygate init" "revoke on a missing store: 111 (it does not create one), saying how to make it"
+run env RELAYGATE_DIR="$none" relaygate expire
 is "$RC" 111 "expire on a missing store: 111"
 run env RELAYGATE_DIR=/nonexistent/dir relaygate allow 192.0.2.1
 is "$RC" 111 "allow into a missing directory: 111"

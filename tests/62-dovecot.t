@@ -15,12 +15,18 @@ D=$T_TMP/dovecot
 mkdir -p "$D/mail/alice" "$D/mail/bob"
 chmod 755 "$T_TMP" "$D" "$D/mail"
 chown 5001:5001 "$D/mail/alice"; chown 5002:5002 "$D/mail/bob"
-# Accounts: the system's, plus two test users only these processes see.
+# Accounts: the system's, plus two test users and a store group only these
+# processes see.
 cp /etc/passwd "$D/passwd"; cp /etc/group "$D/group"
 printf 'alice:x:5001:5001::%s:/bin/sh\nbob:x:5002:5002::%s:/bin/sh\n' "$D/mail/alice" "$D/mail/bob" >>"$D/passwd"
-printf 'alice:x:5001:\nbob:x:5002:\n' >>"$D/group"
-# The grants store is written by relaygate-allow running as the user.
-chmod 1777 "$RELAYGATE_DIR"
+printf 'alice:x:5001:\nbob:x:5002:\nrgstore:x:5100:\n' >>"$D/group"
+# The grants store, made as the docs say (relaygate init), of the group
+# rgstore; the post-login script runs as the user, whose mail processes
+# Dovecot gives that group (mail_access_groups): relaygate-security(7)'s
+# "run the chain as a user that may write the store".
+rm -rf "$RELAYGATE_DIR"
+LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$D/passwd NSS_WRAPPER_GROUP=$D/group \
+    RELAYGATE_USER=root RELAYGATE_GROUP=rgstore relaygate init >/dev/null
 cat >"$D/relaygate.conf" <<C
 dir = $RELAYGATE_DIR
 passwords = $D/passwords.db
@@ -52,6 +58,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login apop
 auth_failure_delay = 0
 mail_location = maildir:$D/mail/%u
+mail_access_groups = rgstore
 first_valid_uid = 1000
 import_environment = LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP RELAYGATE_CONF TZ
 passdb {

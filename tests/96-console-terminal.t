@@ -105,7 +105,7 @@ relaygate allow 192.0.2.5 --ttl 1
 tui_start w 100 30 "setpriv --reuid=nobody --regid=nogroup --clear-groups relaygate console"
 tui_wait w "READ-ONLY"
 ok $? "a user who cannot write the store gets READ-ONLY by itself"
-tui_wait w "read-only: $RELAYGATE_DIR: Permission denied" 2
+tui_wait w "read-only: $RELAYGATE_DIR/grants.db: Permission denied" 2
 ok $? "and is told why"
 tui kill-session -t =w
 tui_start w 100 30 "relaygate console --readonly --interval 1"

@@ -274,6 +274,8 @@ main(int argc, char **argv)
 		snprintf(dir, sizeof dir, "%s/%ld", base, sizes[s]);
 		if (mkdir(dir, 0755) < 0)
 			die("mkdir", NULL);
+		if (grantdb_init(dir, getuid(), getgid(), GRANTDB_INIT_CREATE, NULL, NULL, &e) != 0)
+			die("init", &e);
 		t0 = now_s();
 		populate(dir, sizes[s], now);
 		took = now_s() - t0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stores/grantdb.h"
 
@@ -37,6 +38,9 @@ main(int argc, char **argv)
 		fputs("usage: mkstore DIR N (0 to 16777216)\n", stderr);
 		return 2;
 	}
+	/* The store as relaygate init makes it, for whoever runs this. */
+	if (grantdb_init(argv[1], getuid(), getgid(), GRANTDB_INIT_FIX, NULL, NULL, &e) < 0)
+		die("init", &e);
 	if ((db = grantdb_open(argv[1], GRANTDB_WRITE, &o, &e)) == NULL)
 		die("open", &e);
 	for (i = 0; i < n + 20; i++) {

@@ -28,6 +28,8 @@ const struct command cli_commands[] = {
 	  "set, delete or list POP (APOP) passwords" },
 	{ "rules", cmd_rules, "list|add|delete|move|check|compile|edit ...",
 	  "edit, check and compile tcp.smtp (as tcprules)" },
+	{ "init", cmd_init, "[--check | --fix]",
+	  "make the grants store, or check or fix its owners and modes" },
 	{ NULL, NULL, NULL, NULL },
 };
 

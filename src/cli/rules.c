@@ -2,6 +2,7 @@
  * rules: relaygate rules ..., the face of core/ruleset: list, add, delete,
  * move, check, compile and edit tcp.smtp, as tcprules and tcprulescheck did.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,13 @@ rules_list(const struct config *c)
 	size_t i, k = 0;
 	int n;
 
-	if ((n = ruleset_load(c, &r, &errs, &e)) != 0)
+	if ((n = ruleset_load(c, &r, &errs, &e)) < 0 && e.errnum == ENOENT) {
+		/* No rules file yet is no rules, not a failure. */
+		fprintf(stderr, "relaygate rules list: no rules: %s does not exist "
+		    "(relaygate rules add makes it)\n", c->rules);
+		return EX_OK;
+	}
+	if (n != 0)
 		return outcome(c, n, &errs, &e);
 	for (i = 0; i < r.n; i++)
 		if (r.lines[i].kind == RULES_RULE)

@@ -1,20 +1,94 @@
 /* chain: the decisions of relaygate-allow and relaygate-check; see chain.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/chain.h"
 #include "core/config.h"
+#include "core/priv.h"
 #include "core/relay.h"
+
+/* Which variable holds the client's address: TCPREMOTEIP, else IP, else NULL. */
+static const char *
+client_var(void)
+{
+	if (getenv("TCPREMOTEIP") != NULL)
+		return "TCPREMOTEIP";
+	if (getenv("IP") != NULL)
+		return "IP";
+	return NULL;
+}
 
 const char *
 chain_client(void)
 {
-	const char *ip = getenv("TCPREMOTEIP");
+	const char *v = client_var();
 
-	if (ip == NULL)
-		ip = getenv("IP");
-	return ip;
+	return v == NULL ? NULL : getenv(v);
+}
+
+int
+chain_peer(int fd, struct addr *a, char *why, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char text[INET6_ADDRSTRLEN];
+	const void *bytes;
+
+	memset(&ss, 0, sizeof ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
+		if (errno == ENOTSOCK)
+			snprintf(why, size, "standard input is not a socket");
+		else
+			snprintf(why, size, "standard input has no peer (%s)", strerror(errno));
+		return 0;
+	}
+	if (ss.ss_family == AF_INET)
+		bytes = &((struct sockaddr_in *)&ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6)
+		bytes = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	else {
+		snprintf(why, size, "standard input is not a TCP connection");
+		return 0;
+	}
+	if (inet_ntop(ss.ss_family, bytes, text, sizeof text) == NULL ||
+	    addr_parse(text, a, NULL) < 0) {
+		snprintf(why, size, "standard input's peer has no address");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Is the client the connection this login came on?  0 yes (or nothing to
+ * check against, when that is allowed), -1 no: r->log says why.
+ */
+static int
+peer_ok(const struct config *c, const struct addr *a, struct chain_result *r)
+{
+	struct addr peer;
+	char why[128];
+
+	if (!c->peer_check)
+		return 0;
+	if (chain_peer(0, &peer, why, sizeof why) == 1) {
+		if (strcmp(peer.text, a->text) == 0)
+			return 0;
+		snprintf(r->log, sizeof r->log, "%s is %s, but this connection comes from "
+		    "%s; nothing recorded (peer_check)", client_var(), a->text, peer.text);
+		return -1;
+	}
+	/* Without a connection to check against, only a program that could
+	 * write the store by itself anyway may record. */
+	if (!priv_setid())
+		return 0;
+	snprintf(r->log, sizeof r->log, "%s, so %s %s cannot be checked against the "
+	    "connection; nothing recorded (setgid, peer_check)", why, client_var(), a->text);
+	return -1;
 }
 
 /* The protocol of this login, when the chain did not say. */
@@ -66,6 +140,7 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	struct addr a;
 	struct err e;
 	const char *user = getenv("USER");
+	char self[GRANT_USER_MAX], ignored[256], note[512] = "";
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -73,21 +148,37 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	 * check: no login has succeeded yet, so there is nothing to record. */
 	if (getenv("AUTHORIZED") != NULL)
 		return;
-	if (setup(&c, &a, "nothing recorded", r) < 0)
+	if (setup(&c, &a, "nothing recorded", r) < 0 || peer_ok(&c, &a, r) < 0)
 		return;
+	if (priv_setid()) {
+		/* Set-id: the user is the account this runs as, not what $USER says. */
+		relay_actor(self, sizeof self);
+		user = self;
+		config_env_ignored(ignored, sizeof ignored);
+		if (ignored[0] != '\0')
+			snprintf(note, sizeof note, "; setgid, so %s ignored: settings come "
+			    "from %s alone", ignored, CONFIG_FILE);
+	}
 	if (user == NULL)
 		user = "";
 	if (proto == NULL)
 		proto = guess_proto();
+	if (priv_raise(&e) < 0) {
+		snprintf(r->log, sizeof r->log, "%s; nothing recorded for %s", e.msg, a.text);
+		return;
+	}
 	rc = relay_allow(&c, &a, user, proto, c.expiry, now, &e);
+	if (priv_lower(NULL) < 0) {
+		/* Dropped for good before the exec all the same (priv_drop). */
+	}
 	if (rc < 0)
-		snprintf(r->log, sizeof r->log, "%s; nothing recorded for %s",
-		    e.msg, a.text);
+		snprintf(r->log, sizeof r->log, "%s; nothing recorded for %s%s",
+		    e.msg, a.text, note);
 	else if (rc == RELAY_UNCHANGED)
-		snprintf(r->log, sizeof r->log, "%s is pinned; left as it is", a.text);
+		snprintf(r->log, sizeof r->log, "%s is pinned; left as it is%s", a.text, note);
 	else
-		snprintf(r->log, sizeof r->log, "%s may relay for %lds (user %s, %s)",
-		    a.text, c.expiry, *user ? user : "-", proto);
+		snprintf(r->log, sizeof r->log, "%s may relay for %lds (user %s, %s)%s",
+		    a.text, c.expiry, *user ? user : "-", proto, note);
 }
 
 void
@@ -111,6 +202,9 @@ chain_check(int64_t now, struct chain_result *r)
 	}
 	if (d.answer == RELAY_NO)
 		return;
+	if (d.answer == RELAY_PIN && d.details_err[0] != '\0')
+		snprintf(r->log, sizeof r->log, "%s is pinned: relaying with the configured "
+		    "RELAYCLIENT, as its details cannot be read: %s", a.text, d.details_err);
 	r->set_relayclient = 1;
 	memcpy(r->relayclient, d.relayclient, sizeof r->relayclient);
 }

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/priv.h"
 
 enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID };
 
@@ -53,12 +55,39 @@ static const struct setting {
 	    offsetof(struct config, dotpassword), 0 },
 	{ "fail_delay_ms", "RELAYGATE_FAIL_DELAY_MS", NULL, T_MSEC,
 	    offsetof(struct config, fail_delay_ms), 0 },
+	{ "user", "RELAYGATE_USER", NULL, T_TEXT,
+	    offsetof(struct config, user), sizeof ((struct config *)0)->user },
+	{ "group", "RELAYGATE_GROUP", NULL, T_TEXT,
+	    offsetof(struct config, group), sizeof ((struct config *)0)->group },
+	{ "peer_check", "RELAYGATE_PEER_CHECK", NULL, T_BOOL,
+	    offsetof(struct config, peer_check), 0 },
 };
 
 int
 config_env_trusted(void)
 {
-	return getuid() == geteuid() && getgid() == getegid();
+	return !priv_setid();
+}
+
+void
+config_env_ignored(char *buf, size_t size)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	if (config_env_trusted())
+		return;
+	for (i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+		const char *names[2] = { settings[i].env, settings[i].compat };
+		int k;
+
+		for (k = 0; k < 2; k++)
+			if (names[k] != NULL && getenv(names[k]) != NULL && n < size)
+				n += (size_t)snprintf(buf + n, size - n, "%s%s",
+				    n ? ", " : "", names[k]);
+	}
+	if (getenv("RELAYGATE_CONF") != NULL && n < size)
+		snprintf(buf + n, size - n, "%sRELAYGATE_CONF", n ? ", " : "");
 }
 
 int
@@ -163,7 +192,7 @@ trim(char *s)
 
 /* One "name = value" per line; '#' starts a comment line. */
 static int
-read_file(struct config *c, const char *path, int must_exist, struct err *e)
+read_file(struct config *c, const char *path, int must_exist, int trusted, struct err *e)
 {
 	FILE *f;
 	char line[1024], where[PATH_MAX + 32];
@@ -174,8 +203,21 @@ read_file(struct config *c, const char *path, int must_exist, struct err *e)
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		err_set(e, ERR_TEMP, errno, "open %s", path);
+		/* A file the caller named that is not there: the caller's mistake. */
+		err_set(e, errno == ENOENT ? ERR_PERM : ERR_TEMP, errno, "open %s", path);
 		return -1;
+	}
+	if (!trusted) {
+		struct stat st;
+
+		/* Set-id: only a file root alone may change is worth trusting. */
+		if (fstat(fileno(f), &st) < 0 || st.st_uid != 0 ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH)) || !S_ISREG(st.st_mode)) {
+			err_set(e, ERR_PERM, 0, "%s: not a file that root alone may change; "
+			    "refusing it", path);
+			fclose(f);
+			return -1;
+		}
 	}
 	snprintf(c->file, sizeof c->file, "%s", path);
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -223,18 +265,21 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 	int must_exist = 1;
 
 	memset(c, 0, sizeof *c);
-	snprintf(c->dir, sizeof c->dir, "/var/lib/relaygate");
+	snprintf(c->dir, sizeof c->dir, "%s", RG_STOREDIR);
 	c->expiry = 900;
 	c->lock_timeout_ms = 5000;
 	c->sync = 1;
 	snprintf(c->spool, sizeof c->spool, "/var/spool/relay-ctrl");
 	snprintf(c->rules, sizeof c->rules, "/etc/tcp.smtp");
 	snprintf(c->rules_cdb, sizeof c->rules_cdb, "/etc/tcp.smtp.cdb");
-	snprintf(c->passwords, sizeof c->passwords, "/etc/relaygate/passwords.db");
+	snprintf(c->passwords, sizeof c->passwords, "%s", RG_SYSCONFDIR "/relaygate/passwords.db");
 	c->apop_only = 1;
 	c->min_uid = 1000;
 	snprintf(c->ext_separator, sizeof c->ext_separator, "-");
 	c->fail_delay_ms = 1000;
+	snprintf(c->user, sizeof c->user, "%s", RG_STORE_USER);
+	snprintf(c->group, sizeof c->group, "%s", RG_STORE_GROUP);
+	c->peer_check = 1;
 
 	if (path == NULL && trust_env)
 		path = getenv("RELAYGATE_CONF");
@@ -242,7 +287,7 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 		path = CONFIG_FILE;
 		must_exist = 0;
 	}
-	if (read_file(c, path, must_exist, e) < 0)
+	if (read_file(c, path, must_exist, trust_env, e) < 0)
 		return -1;
 	if (!trust_env)
 		return 0;

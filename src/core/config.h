@@ -5,7 +5,8 @@
  * then the environment: RELAYGATE_* names, and relay-ctrl's RELAY_CTRL_*
  * names so that a migration is a one-line change.  A program running with
  * real and effective ids differing (a setuid or setgid install) takes no
- * path and no option from the environment: only the default file counts.
+ * path and no option from the environment: only the default file counts,
+ * and only if root owns it and nobody else may write it.
  */
 #ifndef RG_CONFIG_H
 #define RG_CONFIG_H
@@ -14,8 +15,23 @@
 
 #include "core/err.h"
 
-#define CONFIG_FILE "/etc/relaygate.conf"
+/* Where make install puts things (Makefile: SYSCONFDIR, STOREDIR, STORE_USER, STORE_GROUP). */
+#ifndef RG_SYSCONFDIR
+#define RG_SYSCONFDIR "/etc"
+#endif
+#ifndef RG_STOREDIR
+#define RG_STOREDIR "/var/lib/relaygate"
+#endif
+#ifndef RG_STORE_USER
+#define RG_STORE_USER "relaygate"
+#endif
+#ifndef RG_STORE_GROUP
+#define RG_STORE_GROUP "relaygate"
+#endif
+
+#define CONFIG_FILE RG_SYSCONFDIR "/relaygate.conf"
 #define CONFIG_VALUE_MAX 256
+#define CONFIG_NAME_MAX 64
 
 struct config {
 	char dir[PATH_MAX];		/* grants store directory */
@@ -33,6 +49,9 @@ struct config {
 	char ext_separator[4];		/* user-ext logins ("": none) */
 	int dotpassword;		/* fall back to ~/Maildir/.password */
 	long fail_delay_ms;		/* pause after a failed login */
+	char user[CONFIG_NAME_MAX];	/* the store's owner (relaygate init) */
+	char group[CONFIG_NAME_MAX];	/* the store's group (relaygate init) */
+	int peer_check;			/* allow: the client must be stdin's peer */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
 
@@ -42,13 +61,24 @@ struct config {
 /*
  * Fill c from defaults, file and (when trust_env) the environment.  path
  * names the file explicitly (NULL: $RELAYGATE_CONF or CONFIG_FILE); an
- * explicit or $RELAYGATE_CONF file must exist, the default one may not.
+ * explicit or $RELAYGATE_CONF file must exist (ERR_PERM, errnum ENOENT,
+ * when it does not), the default one may not.  Without trust_env the file
+ * must belong to root and be writable by nobody else.
  * -1 and e on an unreadable file or a bad setting (with its line number).
  */
 int config_load(struct config *c, const char *path, int trust_env, struct err *e);
 
-/* 1 when real and effective user and group ids agree, so the environment may be trusted. */
+/*
+ * 1 when the program was not started set-user-id or set-group-id (see
+ * priv.h), so the environment may be trusted.
+ */
 int config_env_trusted(void);
+
+/*
+ * The settings the environment named that were not taken because it is
+ * not trusted, as "RELAY_CTRL_EXPIRY, RELAYGATE_DIR" into buf ("" none).
+ */
+void config_env_ignored(char *buf, size_t size);
 
 /* Parse a whole number (of unit, e.g. "seconds") in [min, max]; -1 and e otherwise. */
 int config_number(const char *what, const char *s, long min, long max,

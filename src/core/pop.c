@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pwd.h>
@@ -354,9 +355,20 @@ int
 pop_init(const struct config *c, struct err *e)
 {
 	struct pwdb *db;
+	char dir[PATH_MAX], *slash;
 
 	if (access(c->passwords, F_OK) == 0)
 		return 1;
+	/* A fresh install has no /etc/relaygate yet: make that one directory
+	 * (mode 0755; the store itself is 0600), never a chain of them. */
+	snprintf(dir, sizeof dir, "%s", c->passwords);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			err_set(e, ERR_TEMP, errno, "create directory %s", dir);
+			return -1;
+		}
+	}
 	if ((db = pwdb_open(c->passwords, 1, 1, c->lock_timeout_ms, c->sync, e)) == NULL)
 		return -1;
 	pwdb_close(db);

@@ -47,19 +47,15 @@ proto_ok(const char *s, struct err *e)
 	return 0;
 }
 
-/* Changes that only remove (revoke, unpin, expire) have no reason to create a store. */
-enum { CREATE = 0, NO_CREATE = 1 };
-
+/* The store as relaygate init made it: nothing here creates a file (relaygate-security(7)). */
 static struct grantdb *
-open_store(const struct config *c, enum grantdb_mode mode, int no_create,
-    size_t cache, struct err *e)
+open_store(const struct config *c, enum grantdb_mode mode, size_t cache, struct err *e)
 {
 	struct grantdb_opts o;
 
 	o.lock_timeout_ms = c->lock_timeout_ms;
 	o.sync = c->sync;
 	o.cache_bytes = cache;
-	o.no_create = no_create;
 	return grantdb_open(c->dir, mode, &o, e);
 }
 
@@ -88,7 +84,7 @@ relay_allow(const struct config *c, const struct addr *a, const char *user,
 	}
 	if (field_ok("user name", user, GRANT_USER_MAX, e) < 0 || proto_ok(proto, e) < 0)
 		return -1;
-	if ((db = open_store(c, GRANTDB_WRITE, CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
 		return -1;
 	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
 		return finish(db, -1, e);
@@ -110,26 +106,38 @@ relay_check(const struct config *c, const struct addr *a, int64_t now,
     struct relay_decision *d, struct err *e)
 {
 	struct grantdb *db;
+	struct grant m;
+	struct err me;
 	int64_t expires;
 	int pinned, r;
 
 	memset(d, 0, sizeof *d);
 	d->answer = RELAY_NO;
-	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
 		return -1;
-	/* The cheap look-up first: only a pin needs its details. */
+	/* grants.db alone decides; only a pin needs its details, and a pin
+	 * whose details cannot be read still relays. */
 	r = grantdb_lookup(db, a->text, &expires, &pinned, e);
-	if (r == 1 && pinned)
-		r = grantdb_get(db, a->text, &d->grant, e);
+	if (r == 1 && pinned) {
+		memset(&m, 0, sizeof m);
+		err_clear(&me);
+		if (grantdb_details(db, a->text, &m, &me) == 1 && m.pinned) {
+			d->grant = m;
+		} else {
+			snprintf(d->details_err, sizeof d->details_err, "%s",
+			    me.msg[0] ? me.msg : "its details record is not a pin's");
+		}
+	}
 	grantdb_close(db);
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return 0;
-	if (!pinned) {
-		snprintf(d->grant.addr, sizeof d->grant.addr, "%s", a->text);
-		d->grant.expires = expires;
-	}
+	snprintf(d->grant.addr, sizeof d->grant.addr, "%s", a->text);
+	d->grant.pinned = pinned;
+	d->grant.expires = pinned ? 0 : expires;
+	if (d->details_err[0] != '\0')
+		d->grant.has_relayclient = 0;
 	if (!grant_live(&d->grant, now))
 		return 0;
 	d->answer = pinned ? RELAY_PIN : RELAY_GRANT;
@@ -161,7 +169,7 @@ relay_pin(const struct config *c, const struct addr *a, const char *by,
 		snprintf(g.relayclient, sizeof g.relayclient, "%s", relayclient);
 	}
 	snprintf(g.note, sizeof g.note, "%s", note);
-	if ((db = open_store(c, GRANTDB_WRITE, CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
 		return -1;
 	if ((r = grantdb_get(db, a->text, &old, e)) < 0)
 		return finish(db, -1, e);
@@ -182,7 +190,7 @@ remove_if(const struct config *c, const struct addr *a, int want_pinned, struct 
 	struct grant g;
 	int r;
 
-	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
 		return -1;
 	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
 		return finish(db, -1, e);
@@ -216,7 +224,7 @@ relay_expire(const struct config *c, int64_t now, long *removed, struct err *e)
 
 	*removed = 0;
 	/* A sweep may touch many pages: give libdb room to hold them. */
-	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 64u << 20, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
 		return -1;
 	if (grantdb_expire(db, now, removed, e) < 0)
 		return finish(db, -1, e);
@@ -229,7 +237,7 @@ relay_next_expiry(const struct config *c, int64_t *when, struct err *e)
 	struct grantdb *db;
 	int r;
 
-	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
 		return -1;
 	r = grantdb_next_expiry(db, when, e);
 	grantdb_close(db);
@@ -257,7 +265,7 @@ relay_get(const struct config *c, const struct addr *a, struct grant *g, struct 
 	struct grantdb *db;
 	int r;
 
-	if ((db = open_store(c, GRANTDB_READ, NO_CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
 		return e->errnum == ENOENT ? 0 : -1;
 	r = grantdb_get(db, a->text, g, e);
 	grantdb_close(db);
@@ -288,7 +296,7 @@ remove_seen(const struct config *c, const struct addr *a, int want_pinned,
 	struct grant g;
 	int r;
 
-	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
 		return e->errnum == ENOENT ? RELAY_GONE : -1;
 	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
 		return finish(db, -1, e);
@@ -336,7 +344,7 @@ relay_extend(const struct config *c, const struct addr *a, const struct grant *s
 		ttl = RELAY_TTL_MAX;	/* never past the longest lifetime */
 		*capped = 1;
 	}
-	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 0, e)) == NULL)
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
 		return e->errnum == ENOENT ? RELAY_GONE : -1;
 	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
 		return finish(db, -1, e);
@@ -433,7 +441,7 @@ relay_import_spool(const struct config *c, const char *dir, int64_t now,
 	struct import_ctx x = { c, NULL, now, skipped, arg, 0, e };
 
 	*imported = 0;
-	if ((x.db = open_store(c, GRANTDB_WRITE, CREATE, 0, e)) == NULL)
+	if ((x.db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
 		return -1;
 	/* One commit: the import happens whole or not at all. */
 	if (spool_each(dir, import_one, &x, e) < 0)

@@ -27,6 +27,7 @@ struct relay_decision {
 	enum relay_answer answer;
 	char relayclient[GRANT_TEXT_MAX];	/* what RELAYCLIENT should be */
 	struct grant grant;	/* the grant behind a yes, or an expired one (expires != 0) */
+	char details_err[512];	/* a pin whose details could not be read: why ("" else) */
 };
 
 /* What a change did; the functions below return one of these, or -1 and e. */
@@ -45,7 +46,12 @@ enum relay_outcome {
 int relay_allow(const struct config *c, const struct addr *a,
     const char *user, const char *proto, long ttl, int64_t now, struct err *e);
 
-/* May a relay now?  0 and *d, or -1 and e (the store could not be read). */
+/*
+ * May a relay now?  0 and *d, or -1 and e (the store could not be read).
+ * grants.db alone answers: a pin whose details in grants-meta.db cannot be
+ * read (no access, missing, damaged) still relays, with the configured
+ * RELAYCLIENT, and d->details_err says why.
+ */
 int relay_check(const struct config *c, const struct addr *a, int64_t now,
     struct relay_decision *d, struct err *e);
 

@@ -410,7 +410,6 @@ open_read(const struct config *c, struct err *e)
 	memset(&o, 0, sizeof o);
 	o.lock_timeout_ms = c->lock_timeout_ms;
 	o.sync = c->sync;
-	o.no_create = 1;
 	return grantdb_open(c->dir, GRANTDB_READ, &o, e);
 }
 
@@ -591,11 +590,14 @@ view_changed(const struct config *c, struct view_token *t, int64_t now)
 int
 view_writable(const struct config *c, struct err *e)
 {
-	static const char *const files[] = { GRANTDB_FILE, GRANTDB_META, GRANTDB_GATE };
+	/* What a change writes: the directory and grants.lock need no write
+	 * access (relaygate-security(7)). */
+	static const char *const files[] = { GRANTDB_FILE, GRANTDB_META, GRANTDB_JOURNAL };
 	char path[PATH_MAX];
+	struct stat st;
 	size_t i;
 
-	if (access(c->dir, W_OK) < 0) {
+	if (stat(c->dir, &st) < 0) {
 		err_set(e, ERR_PERM, errno, "%s", c->dir);
 		return 0;
 	}
@@ -604,8 +606,12 @@ view_writable(const struct config *c, struct err *e)
 			err_set(e, ERR_PERM, ENAMETOOLONG, "%s", c->dir);
 			return 0;
 		}
-		if (access(path, W_OK) < 0 && errno != ENOENT) {
-			err_set(e, ERR_PERM, errno, "%s", path);
+		if (access(path, W_OK) < 0) {
+			if (errno == ENOENT)
+				err_set(e, ERR_PERM, 0, "%s does not exist: make the store with "
+				    "relaygate init", path);
+			else
+				err_set(e, ERR_PERM, errno, "%s", path);
 			return 0;
 		}
 	}

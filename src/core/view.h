@@ -136,8 +136,8 @@ int view_changed(const struct config *c, struct view_token *t, int64_t now);
 
 /*
  * May this process change the store?  1 yes; 0 no, with e saying which
- * file or directory is not writable and why (a face then shows the store
- * read-only); a store not made yet counts as writable if its directory is.
+ * file is not writable and why (a face then shows the store read-only);
+ * a store not made yet (relaygate init) is not.
  */
 int view_writable(const struct config *c, struct err *e);
 

@@ -1,8 +1,11 @@
 /* bdbfile: opening, creating, locking Berkeley DB files; see bdbfile.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -10,6 +13,7 @@
 #include "stores/bdbfile.h"
 #include "stores/lock.h"
 #include "stores/pagelog.h"
+#include "stores/safefile.h"
 
 /* libdb's own messages are caught here, never printed (STYLE 11). */
 static char dbmsg[256];
@@ -35,11 +39,51 @@ bdbfile_err(struct err *e, int ret, const char *op, const char *path)
 	dbmsg[0] = '\0';
 }
 
+/*
+ * Every file libdb opens, it opens through here: never through a link,
+ * never blocking on a FIFO, and never anything but a regular file.  The
+ * callers have checked the file themselves first; this closes the window
+ * between their check and libdb's own open.
+ */
+static int
+hook_open(const char *path, int flags, ...)
+{
+	struct stat st;
+	mode_t mode = 0;
+	va_list ap;
+	int fd, saved;
+
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if ((fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		saved = S_ISREG(st.st_mode) ? errno : EINVAL;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
 static int
 db_new(DB **dbp, size_t cache, const char *path, struct err *e)
 {
+	static int hooked;
 	int ret;
 
+	/* Before the first handle of the process, as libdb asks. */
+	if (!hooked) {
+		if ((ret = db_env_set_func_open(hook_open)) != 0) {
+			bdbfile_err(e, ret, "set up Berkeley DB I/O for", path);
+			return -1;
+		}
+		hooked = 1;
+	}
 	if ((ret = db_create(dbp, NULL, 0)) != 0) {
 		bdbfile_err(e, ret, "create handle for", path);
 		return -1;
@@ -55,9 +99,11 @@ db_new(DB **dbp, size_t cache, const char *path, struct err *e)
 }
 
 int
-bdbfile_open(DB **dbp, const char *path, int rdonly, size_t cache, struct err *e)
+bdbfile_open(DB **dbp, const char *path, int rdonly, size_t cache,
+    const struct stat *same, struct err *e)
 {
-	int ret;
+	struct stat st;
+	int ret, fd;
 
 	if (db_new(dbp, cache, path, e) < 0)
 		return -1;
@@ -65,28 +111,51 @@ bdbfile_open(DB **dbp, const char *path, int rdonly, size_t cache, struct err *e
 	    rdonly ? DB_RDONLY : 0, 0);
 	if (ret != 0) {
 		bdbfile_err(e, ret, "open", path);
-		(*dbp)->close(*dbp, DB_NOSYNC);
-		*dbp = NULL;
-		return -1;
+		goto fail;
+	}
+	if (same != NULL) {
+		if ((ret = (*dbp)->fd(*dbp, &fd)) != 0 || fstat(fd, &st) < 0) {
+			bdbfile_err(e, ret ? ret : errno, "stat", path);
+			goto fail;
+		}
+		if (st.st_dev != same->st_dev || st.st_ino != same->st_ino) {
+			err_set(e, ERR_TEMP, 0, "%s was replaced while it was being opened; "
+			    "refusing it", path);
+			goto fail;
+		}
 	}
 	return 0;
+fail:
+	(*dbp)->close(*dbp, DB_NOSYNC);
+	*dbp = NULL;
+	return -1;
 }
 
 int
-bdbfile_ensure(const char *path, int mode, unsigned pagesize, struct err *e)
+bdbfile_ensure(const char *path, mode_t mode, uid_t uid, gid_t gid, unsigned pagesize,
+    struct err *e)
 {
 	char tmp[PATH_MAX];
+	struct stat st;
 	DB *db;
-	int ret;
+	int ret, fd;
 
-	if (access(path, F_OK) == 0)
+	if (lstat(path, &st) == 0)
 		return 0;
 	if (errno != ENOENT) {
-		err_set(e, ERR_TEMP, errno, "access %s", path);
+		err_set(e, ERR_TEMP, errno, "stat %s", path);
 		return -1;
 	}
-	snprintf(tmp, sizeof tmp, "%s.%ld.new", path, (long)getpid());
-	unlink(tmp);
+	if (snprintf(tmp, sizeof tmp, "%s.%ld.new", path, (long)getpid()) >= (int)sizeof tmp) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "create %s", path);
+		return -1;
+	}
+	/* A leftover (or a planted link) under the private name goes; the
+	 * create below is O_EXCL, so nothing can stand in for it. */
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		err_set(e, ERR_TEMP, errno, "remove %s", tmp);
+		return -1;
+	}
 	if (db_new(&db, 0, tmp, e) < 0)
 		return -1;
 	if (pagesize != 0 && (ret = db->set_pagesize(db, pagesize)) != 0) {
@@ -106,6 +175,18 @@ bdbfile_ensure(const char *path, int mode, unsigned pagesize, struct err *e)
 		unlink(tmp);
 		return -1;
 	}
+	/* Owner, group and mode exactly, whatever the umask, before the name appears. */
+	if ((fd = safefile_open(tmp, O_RDONLY, SAFEFILE_ANY_OWNER, NULL, e)) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (safefile_own(fd, tmp, mode, uid, gid, e) < 0 ||
+	    (fsync(fd) < 0 && (err_set(e, ERR_TEMP, errno, "fsync %s", tmp), 1))) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
 	if (link(tmp, path) < 0 && errno != EEXIST) {
 		err_set(e, ERR_TEMP, errno, "link %s to %s", tmp, path);
 		unlink(tmp);
@@ -128,16 +209,60 @@ bdbfile_lock(int fd, const char *path, int op, long timeout_ms, struct err *e)
 }
 
 int
-bdbfile_finish_journal(int lockfd, const char *lockpath, int write, long timeout_ms,
-    const char *journal, const char *const *paths, unsigned n, int sync, struct err *e)
+bdbfile_finish_journal(int lockfd, const char *lockpath, int jfd, const char *journal,
+    uid_t owner, long timeout_ms, const char *const *paths, unsigned n, int sync,
+    struct err *e)
 {
-	if (access(journal, F_OK) < 0)
-		return 0;
-	if ((!write && bdbfile_lock(lockfd, lockpath, LOCK_EX, timeout_ms, e) < 0) ||
-	    pagelog_recover(journal, paths, n, sync, e) < 0 ||
-	    (!write && bdbfile_lock(lockfd, lockpath, LOCK_SH, timeout_ms, e) < 0))
+	int fds[PAGELOG_FILES], own = -1, rc = -1, shared = jfd < 0;
+	struct stat st;
+	unsigned f;
+
+	if (n > PAGELOG_FILES) {
+		err_set(e, ERR_PERM, EINVAL, "recover %s", journal);
 		return -1;
-	return 0;
+	}
+	if (shared) {
+		/* A reader learns from the size alone whether there is work to do. */
+		if (lstat(journal, &st) < 0)
+			return errno == ENOENT ? 0 : (err_set(e, ERR_TEMP, errno, "stat %s", journal), -1);
+		if (safefile_check(-1, journal, SAFEFILE_ANY_OWNER, &st, e) < 0)
+			return -1;
+		if (st.st_size == 0)
+			return 0;
+		if (bdbfile_lock(lockfd, lockpath, LOCK_EX, timeout_ms, e) < 0)
+			return -1;
+		if ((jfd = own = safefile_open(journal, O_RDWR, owner, NULL, e)) < 0) {
+			if (e->errnum == EACCES)
+				err_set(e, ERR_TEMP, EACCES, "finish %s, a change a killed writer "
+				    "left (the next writer will)", journal);
+			goto relock;
+		}
+	} else {
+		if (fstat(jfd, &st) < 0) {
+			err_set(e, ERR_TEMP, errno, "stat %s", journal);
+			return -1;
+		}
+		if (st.st_size == 0)
+			return 0;
+	}
+	for (f = 0; f < PAGELOG_FILES; f++)
+		fds[f] = -1;
+	for (f = 0; f < n; f++)
+		if ((fds[f] = safefile_open(paths[f], O_RDWR, owner, NULL, e)) < 0)
+			goto out;
+	if (pagelog_recover(jfd, journal, fds, paths, n, sync, e) >= 0)
+		rc = 0;
+out:
+	for (f = 0; f < n; f++)
+		if (fds[f] >= 0)
+			close(fds[f]);
+	if (own >= 0)
+		close(own);
+relock:
+	if (shared && bdbfile_lock(lockfd, lockpath, LOCK_SH, timeout_ms,
+	    rc == 0 ? e : NULL) < 0)
+		rc = -1;
+	return rc;
 }
 
 void

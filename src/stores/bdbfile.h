@@ -9,30 +9,45 @@
 
 #include <db.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "core/err.h"
 
-/* Open the btree at path (rdonly or read-write), with cache bytes of cache (0: libdb's). 0, or -1 and e. */
-int bdbfile_open(DB **dbp, const char *path, int rdonly, size_t cache, struct err *e);
+/*
+ * Open the btree at path (rdonly or read-write), with cache bytes of cache
+ * (0: libdb's).  Every file libdb opens is opened without following a link
+ * and must be a regular file; same, when not NULL, is the fstat of the file
+ * the caller checked, and libdb's must be that one.  0, or -1 and e.
+ */
+int bdbfile_open(DB **dbp, const char *path, int rdonly, size_t cache,
+    const struct stat *same, struct err *e);
 
 /*
- * Make an empty btree at path with mode (less the umask) and pagesize,
- * unless one is there: built under a private name and linked into place,
- * so two processes creating at once end up with the same one.  0, or -1 and e.
+ * Make an empty btree at path with exactly mode, uid and gid ((uid_t)-1,
+ * (gid_t)-1: the creator's) and pagesize, unless something is there: built
+ * under a private name (O_EXCL) and linked into place, so two processes
+ * creating at once end up with the same one.  0, or -1 and e.
  */
-int bdbfile_ensure(const char *path, int mode, unsigned pagesize, struct err *e);
+int bdbfile_ensure(const char *path, mode_t mode, uid_t uid, gid_t gid, unsigned pagesize,
+    struct err *e);
 
 /* flock(fd, op) waiting at most timeout_ms, with the message naming path. 0, or -1 and e. */
 int bdbfile_lock(int fd, const char *path, int op, long timeout_ms, struct err *e);
 
 /*
  * A journal a dead writer left (see pagelog.h) is finished before anyone
- * reads: with lockfd already locked for write (LOCK_EX) or not (LOCK_SH,
- * upgraded for the repair and put back), apply journal to paths[0..n).
- * 0 (also when there was none), or -1 and e.
+ * reads.  A writer holds lockfd exclusively and passes the journal open for
+ * writing as jfd; a reader holds it shared and passes -1: the journal's
+ * size tells it whether there is anything to do, and if so the lock is
+ * upgraded for the repair and put back.  The journal and paths[0..n) are
+ * opened as safefile_open does, and must belong to owner: a journal of
+ * anyone else is never applied.  0 (also when there was nothing to do), or
+ * -1 and e.
  */
-int bdbfile_finish_journal(int lockfd, const char *lockpath, int write, long timeout_ms,
-    const char *journal, const char *const *paths, unsigned n, int sync, struct err *e);
+int bdbfile_finish_journal(int lockfd, const char *lockpath, int jfd, const char *journal,
+    uid_t owner, long timeout_ms, const char *const *paths, unsigned n, int sync,
+    struct err *e);
 
 /* A DBT holding n bytes at p (a key or a value to store). */
 void bdbfile_dbt_in(DBT *d, const void *p, size_t n);

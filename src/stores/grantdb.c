@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "stores/bdbfile.h"
 #include "stores/grantdb.h"
 #include "stores/pagelog.h"
+#include "stores/safefile.h"
 
 #define META_VERSION 1
 #define META_PINNED 1
@@ -33,8 +35,11 @@
 struct grantdb {
 	enum grantdb_mode mode;
 	struct grantdb_opts o;
-	int lockfd;
+	int lockfd;		/* grants.db, checked (safefile.h) */
 	int gatefd;		/* the turnstile, or -1 */
+	int jfd;		/* the journal, writers only, or -1 */
+	uid_t owner;		/* the store directory's owner: every file's */
+	struct stat gst;	/* grants.db as checked */
 	DB *grants;
 	DB *meta;		/* NULL until needed (reads) or absent */
 	int meta_tried;
@@ -47,6 +52,15 @@ struct grantdb {
 	time_t mtime;		/* grants.db's mtime when last seen */
 	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
+
+/* A writer finds a file of the store missing: the store was never made whole. */
+static void
+missing(const char *path, struct err *e)
+{
+	err_set(e, ERR_TEMP, 0, "%s does not exist: make the store with relaygate init",
+	    path);
+	e->errnum = ENOENT;
+}
 
 static int
 take(struct grantdb *db, int op, struct err *e)
@@ -65,11 +79,10 @@ take_turn(struct grantdb *db, struct err *e)
 {
 	int w = db->mode == GRANTDB_WRITE;
 
-	db->gatefd = open(db->tpath, (w ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0664);
-	if (db->gatefd < 0 && errno != ENOENT && errno != EACCES) {
-		err_set(e, ERR_TEMP, errno, "open %s", db->tpath);
+	/* flock(2) needs no write access: everyone opens it read-only. */
+	db->gatefd = safefile_open(db->tpath, O_RDONLY, db->owner, NULL, e);
+	if (db->gatefd < 0 && e->errnum != ENOENT && e->errnum != EACCES)
 		return -1;
-	}
 	if (db->gatefd >= 0 && bdbfile_lock(db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, db->o.lock_timeout_ms, e) < 0)
 		return -1;
 	if (!w && db->gatefd >= 0)
@@ -84,13 +97,25 @@ take_turn(struct grantdb *db, struct err *e)
 static int
 open_meta(struct grantdb *db, struct err *e)
 {
+	struct stat st;
+	int fd, rc;
+
 	if (db->meta != NULL || db->meta_tried)
 		return 0;
 	db->meta_tried = 1;
-	if (db->mode == GRANTDB_READ && access(db->mpath, F_OK) < 0 && errno == ENOENT)
+	fd = safefile_open(db->mpath, db->mode == GRANTDB_READ ? O_RDONLY : O_RDWR,
+	    db->owner, &st, e);
+	if (fd < 0 && e->errnum == ENOENT && db->mode == GRANTDB_READ)
 		return 0;	/* nothing but grants.db: no details to show */
-	return bdbfile_open(&db->meta, db->mpath, db->mode == GRANTDB_READ,
-	    db->o.cache_bytes, e);
+	if (fd < 0) {
+		if (e->errnum == ENOENT)
+			missing(db->mpath, e);
+		return -1;
+	}
+	rc = bdbfile_open(&db->meta, db->mpath, db->mode == GRANTDB_READ,
+	    db->o.cache_bytes, &st, e);
+	close(fd);
+	return rc;
 }
 
 static int load_format(struct grantdb *, struct err *);
@@ -114,6 +139,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	db->o = *o;
 	db->lockfd = -1;
 	db->gatefd = -1;
+	db->jfd = -1;
 	if (snprintf(db->gpath, sizeof db->gpath, "%s/%s", dir, GRANTDB_FILE) >= PATH_MAX ||
 	    snprintf(db->mpath, sizeof db->mpath, "%s/%s", dir, GRANTDB_META) >= PATH_MAX ||
 	    snprintf(db->jpath, sizeof db->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX ||
@@ -125,28 +151,44 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		goto fail;
 	}
-	if (mode == GRANTDB_WRITE && stat(dir, &st) < 0) {
+	/* The directory's owner is the store's: every file must be theirs. */
+	if (stat(dir, &st) < 0) {
 		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
 		goto fail;
 	}
-	if (mode == GRANTDB_WRITE && !o->no_create &&
-	    (bdbfile_ensure(db->mpath, 0660, GRANTDB_PAGESIZE, e) < 0 || bdbfile_ensure(db->gpath, 0664, GRANTDB_PAGESIZE, e) < 0))
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(e, ERR_PERM, ENOTDIR, "open directory %s", dir);
 		goto fail;
+	}
+	if (st.st_mode & S_IWOTH) {
+		err_set(e, ERR_TEMP, 0, "%s is writable by every user (mode %04o); refusing "
+		    "it (relaygate init --check)", dir, (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	db->owner = st.st_uid;
 
-	db->lockfd = open(db->gpath, (mode == GRANTDB_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	db->lockfd = safefile_open(db->gpath, mode == GRANTDB_WRITE ? O_RDWR : O_RDONLY,
+	    db->owner, &db->gst, e);
 	if (db->lockfd < 0) {
-		err_set(e, ERR_TEMP, errno, "open %s", db->gpath);
+		if (mode == GRANTDB_WRITE && e->errnum == ENOENT)
+			missing(db->gpath, e);
 		goto fail;
 	}
 	if (take_turn(db, e) < 0)
 		goto fail;
+	if (mode == GRANTDB_WRITE &&
+	    (db->jfd = safefile_open(db->jpath, O_RDWR, db->owner, NULL, e)) < 0) {
+		if (e->errnum == ENOENT)
+			missing(db->jpath, e);
+		goto fail;
+	}
 	paths[0] = db->gpath;
 	paths[1] = db->mpath;
-	if (bdbfile_finish_journal(db->lockfd, db->gpath, mode == GRANTDB_WRITE,
-	    db->o.lock_timeout_ms, db->jpath, paths, 2, db->o.sync, e) < 0)
+	if (bdbfile_finish_journal(db->lockfd, db->gpath, db->jfd, db->jpath, db->owner,
+	    db->o.lock_timeout_ms, paths, 2, db->o.sync, e) < 0)
 		goto fail;
 	if (bdbfile_open(&db->grants, db->gpath, mode == GRANTDB_READ,
-	    db->o.cache_bytes, e) < 0)
+	    db->o.cache_bytes, &db->gst, e) < 0)
 		goto fail;
 	if (mode == GRANTDB_READ)
 		return db;
@@ -196,6 +238,8 @@ grantdb_close(struct grantdb *db)
 		close(db->lockfd);
 	if (db->gatefd >= 0)
 		close(db->gatefd);
+	if (db->jfd >= 0)
+		close(db->jfd);
 	free(db);
 }
 
@@ -1166,10 +1210,250 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		bdbfile_err(e, ret, "write", db->mpath);
 		return -1;
 	}
-	if (pagelog_commit(db->jpath, db->o.sync, e) < 0)
+	if (pagelog_commit(db->jfd, db->jpath, db->o.sync, e) < 0)
 		return -1;
 	bump_mtime(db);
 	db->dirty = 0;
 	db->n_dirty = 0;
 	return 0;
+}
+
+int
+grantdb_details(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
+{
+	int r;
+
+	if (open_meta(db, e) < 0)
+		return -1;
+	if (db->meta == NULL) {
+		err_set(e, ERR_TEMP, ENOENT, "open %s", db->mpath);
+		return 0;
+	}
+	if ((r = rec_get(db, addr, g, e)) == 0)
+		err_set(e, ERR_PERM, 0, "%s holds no details for %s", db->mpath, addr);
+	return r;
+}
+
+/* --- the store as relaygate init makes it --- */
+
+#define DIR_MODE 0755
+
+static const struct layout {
+	const char *name;
+	mode_t mode;
+	int btree;		/* an empty btree; else an empty file */
+	int journal;		/* a journal: never trusted from another owner */
+} layout[] = {
+	/* Read by the SMTP user and by Postfix, written by the group. */
+	{ GRANTDB_FILE, 0664, 1, 0 },
+	/* User names: the group only. */
+	{ GRANTDB_META, 0660, 1, 0 },
+	/* Only ever flock(2)ed, which needs no write access. */
+	{ GRANTDB_GATE, 0644, 0, 0 },
+	{ GRANTDB_JOURNAL, 0660, 0, 1 },
+};
+
+/* Names older versions made that have no place in a store any more. */
+static const char *const stray[] = { GRANTDB_JOURNAL ".new" };
+
+struct init_ctx {
+	enum grantdb_init_mode how;
+	uid_t uid;
+	gid_t gid;
+	void (*report)(const char *, int, void *);
+	void *arg;
+	int left;		/* problems not put right */
+};
+
+static void
+problem(struct init_ctx *x, int fixed, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+problem(struct init_ctx *x, int fixed, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!fixed)
+		x->left++;
+	if (x->report != NULL)
+		x->report(msg, fixed, x->arg);
+}
+
+/* Owner, group and mode of what st describes against the layout; each difference is a problem. */
+static int
+drift(struct init_ctx *x, const char *path, const struct stat *st, mode_t mode,
+    int fixing)
+{
+	char have[96], want[96];
+	int n = 0;
+
+	if (st->st_uid != x->uid) {
+		safefile_user(st->st_uid, have, sizeof have);
+		safefile_user(x->uid, want, sizeof want);
+		problem(x, fixing, "%s: owner %s, not %s", path, have, want);
+		n++;
+	}
+	if (st->st_gid != x->gid) {
+		problem(x, fixing, "%s: group %ld, not %ld", path, (long)st->st_gid, (long)x->gid);
+		n++;
+	}
+	if ((st->st_mode & 07777) != mode) {
+		problem(x, fixing, "%s: mode %04o, not %04o", path,
+		    (unsigned)(st->st_mode & 07777), (unsigned)mode);
+		n++;
+	}
+	return n;
+}
+
+static int
+init_dir(struct init_ctx *x, const char *dir, struct err *e)
+{
+	struct stat st;
+	int fd, fixing = x->how == GRANTDB_INIT_FIX;
+
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT) {
+			err_set(e, ERR_TEMP, errno, "stat %s", dir);
+			return -1;
+		}
+		if (x->how == GRANTDB_INIT_CHECK) {
+			problem(x, 0, "%s: does not exist", dir);
+			return 0;
+		}
+		if (mkdir(dir, 0700) < 0) {
+			err_set(e, ERR_TEMP, errno, "create directory %s", dir);
+			return -1;
+		}
+		fixing = 1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		err_set(e, ERR_PERM, ENOTDIR, "%s", dir);
+		return -1;
+	} else if (drift(x, dir, &st, DIR_MODE, fixing) == 0 || !fixing) {
+		return 0;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+		return -1;
+	}
+	if (safefile_own(fd, dir, DIR_MODE, x->uid, x->gid, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+make_file(struct init_ctx *x, const char *path, const struct layout *l, struct err *e)
+{
+	int fd;
+
+	if (l->btree)
+		return bdbfile_ensure(path, l->mode, x->uid, x->gid, GRANTDB_PAGESIZE, e);
+	if ((fd = safefile_create(path, O_RDONLY, l->mode, x->uid, x->gid, e)) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+init_file(struct init_ctx *x, const char *dir, const struct layout *l, struct err *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, fixing = x->how == GRANTDB_INIT_FIX, rc;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, l->name) >= (int)sizeof path) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "%s", dir);
+		return -1;
+	}
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT) {
+			err_set(e, ERR_TEMP, errno, "stat %s", path);
+			return -1;
+		}
+		if (x->how == GRANTDB_INIT_CHECK) {
+			problem(x, 0, "%s: does not exist", path);
+			return 0;
+		}
+		return make_file(x, path, l, e);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		if (S_ISDIR(st.st_mode))
+			fixing = 0;	/* someone's directory: not ours to remove */
+		if (S_ISREG(st.st_mode))
+			problem(x, fixing, "%s: %ld hard links, not 1", path, (long)st.st_nlink);
+		else
+			problem(x, fixing, "%s: %s, not a regular file%s", path,
+			    safefile_kind(&st), S_ISDIR(st.st_mode) ? " (remove it by hand)" : "");
+		if (!fixing)
+			return 0;
+		/* unlink(2) removes a link itself, never what it points to. */
+		if (unlink(path) < 0) {
+			err_set(e, ERR_TEMP, errno, "remove %s", path);
+			return -1;
+		}
+		return make_file(x, path, l, e);
+	}
+	if (l->journal && st.st_size > 0 && st.st_uid != x->uid) {
+		/* Written by someone who is not the store: never applied. */
+		problem(x, fixing, "%s: a journal written by uid %ld%s", path,
+		    (long)st.st_uid, fixing ? "; emptied unread" : "");
+	}
+	if (drift(x, path, &st, l->mode, fixing) == 0 && !(l->journal &&
+	    st.st_size > 0 && st.st_uid != x->uid))
+		return 0;
+	if (!fixing)
+		return 0;
+	if ((fd = safefile_open(path, l->journal ? O_RDWR : O_RDONLY, SAFEFILE_ANY_OWNER,
+	    NULL, e)) < 0)
+		return -1;
+	rc = 0;
+	if (l->journal && st.st_size > 0 && st.st_uid != x->uid && ftruncate(fd, 0) < 0) {
+		err_set(e, ERR_TEMP, errno, "empty %s", path);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = safefile_own(fd, path, l->mode, x->uid, x->gid, e);
+	close(fd);
+	return rc;
+}
+
+int
+grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,
+    void (*report)(const char *what, int fixed, void *arg), void *arg, struct err *e)
+{
+	struct init_ctx x = { how, uid, gid, report, arg, 0 };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	if (pagelog_install() < 0) {
+		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
+		return -1;
+	}
+	if (init_dir(&x, dir, e) < 0)
+		return -1;
+	if (how == GRANTDB_INIT_CHECK && stat(dir, &st) < 0)
+		return x.left;
+	for (i = 0; i < sizeof layout / sizeof layout[0]; i++)
+		if (init_file(&x, dir, &layout[i], e) < 0)
+			return -1;
+	for (i = 0; i < sizeof stray / sizeof stray[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, stray[i]);
+		if (lstat(path, &st) < 0)
+			continue;
+		problem(&x, how == GRANTDB_INIT_FIX, "%s: left by an older relaygate%s",
+		    path, how == GRANTDB_INIT_FIX ? "; removed" : "");
+		if (how == GRANTDB_INIT_FIX && unlink(path) < 0) {
+			err_set(e, ERR_TEMP, errno, "remove %s", path);
+			return -1;
+		}
+	}
+	return x.left;
 }

@@ -24,6 +24,17 @@
  *                   A store of format 1 is brought to format 2 by the
  *                   first writer that opens it.
  *
+ *   grants.lock     the turnstile (below); an empty file.
+ *   grants.journal  the page journal of the last change (pagelog.h): empty
+ *                   but while a change is applied or after a writer died.
+ *
+ * All four are made once, by grantdb_init (relaygate init), owned by the
+ * store's user and group with fixed modes; nothing else ever creates a
+ * file here, so a writer that borrows the store's group (relaygate-allow,
+ * setgid) leaves nothing of its own behind.  Every file is opened as
+ * safefile.h says: no links, regular files only, owned by the owner of
+ * the directory, which must not be writable by others.
+ *
  * Readers share and writers exclude with flock(2) on grants.db, the lock
  * Postfix itself takes.  A turnstile in front of it (grants.lock: a writer
  * holds it exclusively while it waits, a reader passes through it shared)
@@ -37,6 +48,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/err.h"
 #include "core/grant.h"
@@ -54,13 +66,13 @@ struct grantdb_opts {
 	long lock_timeout_ms;	/* longest wait for the lock */
 	int sync;		/* fsync each commit */
 	size_t cache_bytes;	/* libdb cache; 0: libdb's default */
-	int no_create;		/* GRANTDB_WRITE: fail on a missing store */
 };
 
 /*
- * Open the store in dir.  GRANTDB_WRITE creates missing files (dir itself
- * must exist) unless no_create, and takes the exclusive lock; GRANTDB_READ takes the shared
- * one.  Either finishes a journal a dead writer left.  NULL and e on failure.
+ * Open the store in dir, made by grantdb_init.  GRANTDB_WRITE takes the
+ * exclusive lock, GRANTDB_READ the shared one.  Either finishes a journal a
+ * dead writer left.  NULL and e on failure (e->errnum ENOENT when the store
+ * or one of its files does not exist).
  */
 struct grantdb *grantdb_open(const char *dir, enum grantdb_mode mode,
     const struct grantdb_opts *o, struct err *e);
@@ -71,6 +83,14 @@ int grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 
 /* The whole grant for addr: 1 and *g, 0 absent, -1 and e. */
 int grantdb_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e);
+
+/*
+ * addr's details record in grants-meta.db alone (user, protocol, a pin's
+ * RELAYCLIENT and note): 1 and *g; 0 when there is none (no record, or no
+ * grants-meta.db), e saying which; -1 and e when it cannot be read or is
+ * damaged.  grants.db, not this, says whether addr may relay.
+ */
+int grantdb_details(struct grantdb *db, const char *addr, struct grant *g, struct err *e);
 
 /* Record g, replacing any grant for g->addr.  0, or -1 and e. */
 int grantdb_put(struct grantdb *db, const struct grant *g, struct err *e);
@@ -141,5 +161,23 @@ int grantdb_commit(struct grantdb *db, struct err *e);
 
 /* Close, dropping uncommitted changes, and release the lock. */
 void grantdb_close(struct grantdb *db);
+
+enum grantdb_init_mode {
+	GRANTDB_INIT_CHECK,	/* change nothing, report */
+	GRANTDB_INIT_CREATE,	/* make what is missing, report the rest */
+	GRANTDB_INIT_FIX,	/* make what is missing and put right the rest */
+};
+
+/*
+ * The store in dir as it must be: the directory (mode 0755) and grants.db
+ * (0664), grants-meta.db (0660), grants.lock (0644) and grants.journal
+ * (0660), all owned by uid and gid, whatever the umask; no file an older
+ * version left.  Existing files keep their content, but FIX empties a
+ * journal written by anyone but uid rather than apply it, and replaces a
+ * link or other non-file under a store name.  report(what, fixed, arg)
+ * hears of each problem found.  The number of problems left, or -1 and e.
+ */
+int grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,
+    void (*report)(const char *what, int fixed, void *arg), void *arg, struct err *e);
 
 #endif

@@ -6,8 +6,15 @@
  *   record*: type u8 ('W' write, 'T' truncate), file u8, 0 u16,
  *            length u32, offset u64, then length bytes for 'W'
  *   'E' u8, 0 u8, 0 u16, record count u32, FNV-1a 64 of all before it u64
- * It is written as JOURNAL.new and renamed to JOURNAL when complete, so a
- * file named JOURNAL is always whole; JOURNAL.new is always garbage.
+ * The journal is one file made once, with the store (relaygate init), and
+ * written in place: emptied, filled, and complete only once its end record,
+ * whose count and checksum cover everything before it, is there.  A
+ * journal without a valid end is a commit that never happened and is
+ * emptied unread.  No file is ever created or renamed here, so a writer
+ * running with a borrowed group (relaygate-allow) leaves nothing it owns.
+ * The checksum guards against torn writes, not against forgery: that the
+ * journal belongs to the store's owner and only its group may write it is
+ * what the callers check (see safefile.h).
  */
 #include <db.h>
 #include <errno.h>
@@ -22,7 +29,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "stores/dirsync.h"
 #include "stores/pagelog.h"
 
 #define MAGIC "RGPAGES1"
@@ -424,7 +430,7 @@ batch_add(struct batch *b, const void *p, size_t len)
 }
 
 static int
-write_journal(const char *tmp, int sync, struct err *e)
+write_journal(int jfd, const char *journal, int sync, struct err *e)
 {
 	unsigned char *hdrs, end[HDR];
 	uint64_t sum = 0xcbf29ce484222325ULL;
@@ -435,17 +441,15 @@ write_journal(const char *tmp, int sync, struct err *e)
 	hdrs = malloc(pl.nrecs * HDR);
 	b = malloc(sizeof *b);
 	if (hdrs == NULL || b == NULL) {
-		err_set(e, ERR_TEMP, ENOMEM, "write %s", tmp);
+		err_set(e, ERR_TEMP, ENOMEM, "write %s", journal);
 		free(hdrs);
 		free(b);
 		return -1;
 	}
 	b->n = 0;
-	b->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (b->fd < 0) {
-		err_set(e, ERR_TEMP, errno, "create %s", tmp);
-		goto out;
-	}
+	b->fd = jfd;
+	if (ftruncate(jfd, 0) < 0 || lseek(jfd, 0, SEEK_SET) < 0)
+		goto fail;
 	sum = fnv(sum, MAGIC, 8);
 	if (batch_add(b, MAGIC, 8) < 0)
 		goto fail;
@@ -463,25 +467,25 @@ write_journal(const char *tmp, int sync, struct err *e)
 				goto fail;
 		}
 	}
+	/* The body first, then the end record that makes it a commit. */
+	if (batch_flush(b) < 0)
+		goto fail;
 	memset(end, 0, HDR);
 	end[0] = 'E';
 	put_le(end + 4, pl.nrecs, 4);
 	put_le(end + 8, sum, 8);
 	if (batch_add(b, end, HDR) < 0 || batch_flush(b) < 0)
 		goto fail;
-	if (sync && fsync(b->fd) < 0)
+	/* With sync, the end record on disk is the moment the change happens. */
+	if (sync && fsync(jfd) < 0)
 		goto fail;
-	if (close(b->fd) < 0) {
-		b->fd = -1;
-		goto fail;
-	}
 	rc = 0;
 	goto out;
 fail:
-	err_set(e, ERR_TEMP, errno, "write %s", tmp);
-	if (b->fd >= 0)
-		close(b->fd);
-	unlink(tmp);
+	err_set(e, ERR_TEMP, errno, "write %s", journal);
+	if (ftruncate(jfd, 0) < 0) {
+		/* Half a journal stays; without its end record it is never applied. */
+	}
 out:
 	free(hdrs);
 	free(b);
@@ -599,64 +603,54 @@ out:
 	return rc;
 }
 
+/* Empty the journal: the change is in the files. */
 static int
-finish(const char *journal, int sync, struct err *e)
+finish(int jfd, const char *journal, int sync, struct err *e)
 {
 	step();
-	if (unlink(journal) < 0) {
-		err_set(e, ERR_TEMP, errno, "remove %s", journal);
+	if (ftruncate(jfd, 0) < 0) {
+		err_set(e, ERR_TEMP, errno, "empty %s", journal);
 		return -1;
 	}
 	/* A journal that came back after a crash would be applied over newer
-	 * writes: make its removal as durable as the writes themselves. */
-	if (sync && dirsync(journal) < 0) {
-		err_set(e, ERR_TEMP, errno, "fsync directory of %s", journal);
+	 * writes: make its emptying as durable as the writes themselves. */
+	if (sync && fsync(jfd) < 0) {
+		err_set(e, ERR_TEMP, errno, "fsync %s", journal);
 		return -1;
 	}
 	return 0;
 }
 
 int
-pagelog_commit(const char *journal, int sync, struct err *e)
+pagelog_commit(int jfd, const char *journal, int sync, struct err *e)
 {
-	char tmp[PATH_MAX];
 	int fds[PAGELOG_FILES];
 	const char *names[PAGELOG_FILES];
 	unsigned f;
 
 	if (pl.nrecs == 0)
 		return 0;
-	if (snprintf(tmp, sizeof tmp, "%s.new", journal) >= (int)sizeof tmp) {
-		err_set(e, ERR_PERM, ENAMETOOLONG, "%s", journal);
-		return -1;
-	}
-	if (write_journal(tmp, sync, e) < 0)
+	if (write_journal(jfd, journal, sync, e) < 0)
 		return -1;
 	step();
-	if (rename(tmp, journal) < 0) {
-		err_set(e, ERR_TEMP, errno, "rename %s to %s", tmp, journal);
-		unlink(tmp);
-		return -1;
-	}
-	if (sync && dirsync(journal) < 0) {
-		err_set(e, ERR_TEMP, errno, "fsync directory of %s", journal);
-		return -1;
-	}
 	for (f = 0; f < PAGELOG_FILES; f++) {
 		fds[f] = pl.w[f].fd;
 		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
 	}
 	if (apply(pl.recs, pl.nrecs, fds, names, PAGELOG_FILES, sync, e) < 0 ||
-	    finish(journal, sync, e) < 0)
+	    finish(jfd, journal, sync, e) < 0)
 		return -1;
 	drop_held();	/* the session goes on, watching the same files */
 	return 0;
 }
 
-/* Read a whole journal; 0 and *recs, or -1 and e when it is damaged. */
+/*
+ * Read the whole journal from jfd: 1 and *recs when it is complete, 0
+ * when it is not (a commit that never happened), -1 and e.
+ */
 static int
-load(const char *journal, unsigned char **buf, struct rec **recs, size_t *nrecs,
-    unsigned nfiles, struct err *e)
+load(int jfd, const char *journal, unsigned char **buf, struct rec **recs,
+    size_t *nrecs, unsigned nfiles, struct err *e)
 {
 	struct stat st;
 	unsigned char *b = NULL;
@@ -664,33 +658,24 @@ load(const char *journal, unsigned char **buf, struct rec **recs, size_t *nrecs,
 	size_t pos, n = 0, cap = 0, size;
 	uint64_t sum = 0xcbf29ce484222325ULL;
 	ssize_t got;
-	int fd;
 
-	if ((fd = open(journal, O_RDONLY | O_CLOEXEC)) < 0) {
-		err_set(e, ERR_TEMP, errno, "open %s", journal);
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
+	if (fstat(jfd, &st) < 0) {
 		err_set(e, ERR_TEMP, errno, "stat %s", journal);
-		close(fd);
 		return -1;
 	}
 	size = (size_t)st.st_size;
 	if ((b = malloc(size ? size : 1)) == NULL) {
 		err_set(e, ERR_TEMP, ENOMEM, "read %s", journal);
-		close(fd);
 		return -1;
 	}
 	for (pos = 0; pos < size; pos += (size_t)got)
-		if ((got = pread(fd, b + pos, size - pos, (off_t)pos)) <= 0) {
+		if ((got = pread(jfd, b + pos, size - pos, (off_t)pos)) <= 0) {
 			err_set(e, ERR_TEMP, got < 0 ? errno : EIO, "read %s", journal);
 			goto fail_io;
 		}
-	close(fd);
-	fd = -1;
 
 	if (size < 8 + HDR || memcmp(b, MAGIC, 8) != 0)
-		goto damaged;
+		goto incomplete;
 	sum = fnv(sum, b, 8);
 	for (pos = 8; pos + HDR <= size; ) {
 		const unsigned char *h = b + pos;
@@ -699,15 +684,15 @@ load(const char *journal, unsigned char **buf, struct rec **recs, size_t *nrecs,
 		if (h[0] == 'E') {
 			if (pos + HDR != size || get_le(h + 4, 4) != n ||
 			    get_le(h + 8, 8) != sum)
-				goto damaged;
+				goto incomplete;
 			*buf = b;
 			*recs = r;
 			*nrecs = n;
-			return 0;
+			return 1;
 		}
 		if ((h[0] != 'W' && h[0] != 'T') || h[1] >= nfiles ||
 		    (h[0] == 'W' && (len == 0 || len > size - pos - HDR)))
-			goto damaged;
+			goto incomplete;
 		if (n == cap) {
 			struct rec *nr;
 			cap = cap ? cap * 2 : 64;
@@ -733,60 +718,36 @@ load(const char *journal, unsigned char **buf, struct rec **recs, size_t *nrecs,
 		}
 		n++;
 	}
-damaged:
-	err_set(e, ERR_PERM, 0, "%s is damaged; the store needs an admin's repair",
-	    journal);
+incomplete:
+	free(b);
+	free(r);
+	return 0;
 fail_io:
-	if (fd >= 0)
-		close(fd);
 	free(b);
 	free(r);
 	return -1;
 }
 
 int
-pagelog_recover(const char *journal, const char *const *paths, unsigned nfiles,
-    int sync, struct err *e)
+pagelog_recover(int jfd, const char *journal, const int *fds, const char *const *names,
+    unsigned nfiles, int sync, struct err *e)
 {
-	char tmp[PATH_MAX];
 	unsigned char *buf = NULL;
 	struct rec *recs = NULL;
 	size_t n = 0;
-	int fds[PAGELOG_FILES];
-	unsigned f;
-	int rc = -1;
+	int r, rc = -1;
 
 	if (nfiles > PAGELOG_FILES) {
 		err_set(e, ERR_PERM, EINVAL, "recover %s", journal);
 		return -1;
 	}
-	snprintf(tmp, sizeof tmp, "%s.new", journal);
-	if (unlink(tmp) < 0 && errno != ENOENT) {
-		err_set(e, ERR_TEMP, errno, "remove %s", tmp);
+	if ((r = load(jfd, journal, &buf, &recs, &n, nfiles, e)) < 0)
 		return -1;
-	}
-	if (access(journal, F_OK) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		err_set(e, ERR_TEMP, errno, "access %s", journal);
-		return -1;
-	}
-	if (load(journal, &buf, &recs, &n, nfiles, e) < 0)
-		return -1;
-	for (f = 0; f < PAGELOG_FILES; f++)
-		fds[f] = -1;
-	for (f = 0; f < nfiles; f++)
-		if ((fds[f] = open(paths[f], O_RDWR | O_CLOEXEC)) < 0) {
-			err_set(e, ERR_TEMP, errno, "open %s", paths[f]);
-			goto out;
-		}
-	if (apply(recs, n, fds, paths, nfiles, sync, e) == 0 &&
-	    finish(journal, sync, e) == 0)
+	if (r == 0)	/* nothing there, or a commit that never happened */
+		return finish(jfd, journal, sync, e) < 0 ? -1 : 0;
+	if (apply(recs, n, fds, names, nfiles, sync, e) == 0 &&
+	    finish(jfd, journal, sync, e) == 0)
 		rc = 1;
-out:
-	for (f = 0; f < nfiles; f++)
-		if (fds[f] >= 0)
-			close(fds[f]);
 	free(recs);
 	free(buf);
 	return rc;

@@ -6,10 +6,12 @@
  * process killed between two of those calls leaves a torn tree.  While a
  * pagelog session is open, libdb's pwrite and ftruncate on the watched files
  * are held in memory (libdb's own reads see them).  pagelog_commit writes
- * them all to a journal and renames it into place, which is the moment the
- * change happens; then it applies them to the files and removes the journal.
- * Whoever next holds the store's exclusive lock finishes a journal that a
- * dead process left (pagelog_recover).  Applying a journal twice is harmless.
+ * them all to the journal, an existing file written in place; the journal's
+ * end record is the moment the change happens; then it applies them to the
+ * files and empties the journal.  Whoever next holds the store's exclusive
+ * lock finishes a journal that a dead process left (pagelog_recover), or
+ * empties it if its end record never got there.  Applying a journal twice
+ * is harmless.  This module never creates, renames or removes a file.
  *
  * libdb's I/O hooks are process-wide, and so is this module's state: one
  * session at a time in a process.  The caller holds the store's lock.
@@ -35,23 +37,25 @@ void pagelog_begin(void);
 int pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name);
 
 /*
- * Make the held writes happen: journal, rename, apply, fsync (when sync),
- * remove the journal; the session goes on with nothing held.
- * 0, or -1 and e; after a failure before the rename
- * nothing has changed, after it the next pagelog_recover finishes the work.
+ * Make the held writes happen: journal (to jfd, open for writing; journal
+ * is its name for messages), fsync (when sync), apply, empty the journal;
+ * the session goes on with nothing held.  0, or -1 and e; after a failure
+ * before the journal's end record nothing has changed, after it the next
+ * pagelog_recover finishes the work.
  */
-int pagelog_commit(const char *journal, int sync, struct err *e);
+int pagelog_commit(int jfd, const char *journal, int sync, struct err *e);
 
 /* Drop what is held and stop watching: the end of every session, committed or not. */
 void pagelog_end(void);
 
 /*
- * Finish or discard what a dead process left: a complete journal is applied
- * to paths[file_no] and removed, an unfinished one is removed.
- * 1 when a journal was applied, 0 when there was none, -1 and e on failure.
+ * Finish or discard what a dead process left in the journal jfd (open for
+ * writing): a complete journal is applied to fds[file_no] (names[file_no]
+ * in messages) and emptied, an unfinished one is emptied.  1 when a journal
+ * was applied, 0 when there was none, -1 and e on failure.
  */
-int pagelog_recover(const char *journal, const char *const *paths,
-    unsigned nfiles, int sync, struct err *e);
+int pagelog_recover(int jfd, const char *journal, const int *fds,
+    const char *const *names, unsigned nfiles, int sync, struct err *e);
 
 /* For crash tests only: SIGKILL this process before its n-th next commit or recovery step (-1: never). */
 void pagelog_crash_after(long n);

@@ -12,6 +12,7 @@
 #include "stores/bdbfile.h"
 #include "stores/pagelog.h"
 #include "stores/pwdb.h"
+#include "stores/safefile.h"
 
 #define VERSION 1
 
@@ -20,6 +21,7 @@ struct pwdb {
 	int sync;
 	int dirty;
 	int lockfd;
+	int jfd;		/* the journal, writers only, or -1 */
 	DB *db;
 	char path[PATH_MAX], jpath[PATH_MAX];
 };
@@ -41,6 +43,8 @@ pwdb_close(struct pwdb *db)
 		pagelog_end();
 	if (db->lockfd >= 0)
 		close(db->lockfd);
+	if (db->jfd >= 0)
+		close(db->jfd);
 	free(db);
 }
 
@@ -51,6 +55,8 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 	struct pwdb *db;
 	struct stat st;
 	const char *paths[1];
+	char dir[PATH_MAX], *slash;
+	uid_t owner;
 	u_int32_t ps;
 	int fd, ret;
 
@@ -61,6 +67,7 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 	db->write = write;
 	db->sync = sync;
 	db->lockfd = -1;
+	db->jfd = -1;
 	if (snprintf(db->path, sizeof db->path, "%s", path) >= (int)sizeof db->path ||
 	    snprintf(db->jpath, sizeof db->jpath, "%s.journal", path) >= (int)sizeof db->jpath) {
 		err_set(e, ERR_PERM, ENAMETOOLONG, "open %s", path);
@@ -70,16 +77,25 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", path);
 		goto fail;
 	}
-	if (write && create && bdbfile_ensure(path, 0600, 0, e) < 0)
-		goto fail;
-	if ((db->lockfd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC)) < 0) {
-		err_set(e, ERR_TEMP, errno, "open %s", path);
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "open %s", path);
 		goto fail;
 	}
-	if (fstat(db->lockfd, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "stat %s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	/* Whoever owns the directory owns the store: its files are theirs. */
+	if (stat(dir, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
 		goto fail;
 	}
+	owner = st.st_uid;
+	if (write && create && bdbfile_ensure(path, 0600, (uid_t)-1, (gid_t)-1, 0, e) < 0)
+		goto fail;
+	if ((db->lockfd = safefile_open(path, write ? O_RDWR : O_RDONLY, owner, &st, e)) < 0)
+		goto fail;
 	if (st.st_mode & 0007) {
 		err_set(e, ERR_PERM, 0, "%s is open to other users (mode %04o); refusing to "
 		    "use it: chmod o-rwx %s", path, (unsigned)(st.st_mode & 07777), path);
@@ -87,11 +103,19 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 	}
 	if (bdbfile_lock(db->lockfd, path, write ? LOCK_EX : LOCK_SH, timeout_ms, e) < 0)
 		goto fail;
+	if (write) {
+		db->jfd = safefile_open(db->jpath, O_RDWR, owner, NULL, e);
+		if (db->jfd < 0 && e->errnum == ENOENT)
+			db->jfd = safefile_create(db->jpath, O_RDWR, 0600, (uid_t)-1,
+			    (gid_t)-1, e);
+		if (db->jfd < 0)
+			goto fail;
+	}
 	paths[0] = db->path;
-	if (bdbfile_finish_journal(db->lockfd, path, write, timeout_ms, db->jpath, paths, 1,
-	    sync, e) < 0)
+	if (bdbfile_finish_journal(db->lockfd, path, db->jfd, db->jpath, owner, timeout_ms,
+	    paths, 1, sync, e) < 0)
 		goto fail;
-	if (bdbfile_open(&db->db, path, !write, 0, e) < 0)
+	if (bdbfile_open(&db->db, path, !write, 0, &st, e) < 0)
 		goto fail;
 	if (write) {
 		pagelog_begin();
@@ -239,7 +263,7 @@ pwdb_commit(struct pwdb *db, struct err *e)
 		bdbfile_err(e, ret, "write", db->path);
 		return -1;
 	}
-	if (pagelog_commit(db->jpath, db->sync, e) < 0)
+	if (pagelog_commit(db->jfd, db->jpath, db->sync, e) < 0)
 		return -1;
 	db->dirty = 0;
 	return 0;

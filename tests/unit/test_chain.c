@@ -109,12 +109,17 @@ missing_store_makes_check_log_and_go_on(void **s)
 	struct chain_result r;
 	char want[PATH_MAX + 100];
 
+	char none[PATH_MAX];
+
 	(void)s;
+	snprintf(none, sizeof none, "%s/none", dir);
+	assert_int_equal(mkdir(none, 0755), 0);	/* a directory, but no store made in it */
+	setenv("RELAYGATE_DIR", none, 1);
 	setenv("TCPREMOTEIP", "192.0.2.1", 1);
 	chain_check(1000, &r);
 	assert_int_equal(r.set_relayclient, 0);
 	snprintf(want, sizeof want,
-	    "open %s/grants.db: No such file or directory; no RELAYCLIENT for 192.0.2.1", dir);
+	    "open %s/grants.db: No such file or directory; no RELAYCLIENT for 192.0.2.1", none);
 	assert_string_equal(r.log, want);
 }
 

@@ -65,6 +65,7 @@ a_failing_sweep_is_reported_once_and_retried(void **s)
 	assert_int_equal(sched_step(&sc, &c, 6000, &changed), -1);
 	assert_int_equal(changed, 0);	/* the same trouble: said already */
 	assert_int_equal(mkdir(missing, 0755), 0);
+	store_make(missing);
 	allow("192.0.2.3", 60, 1);
 	assert_int_equal(sched_step(&sc, &c, 7000, &changed), 1);
 	assert_int_equal(changed, 1);	/* usable again */

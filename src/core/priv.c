@@ -1,0 +1,93 @@
+/* priv: holding a setgid privilege only for the write; see priv.h. */
+#define _GNU_SOURCE		/* getresuid, setresgid: Linux and the BSDs have them */
+#include <errno.h>
+#include <unistd.h>
+
+#include "core/priv.h"
+
+static struct {
+	int known;		/* priv_init ran */
+	int setid;
+	uid_t ruid, suid;	/* real, and the saved (privileged) effective */
+	gid_t rgid, sgid;
+} p;
+
+int
+priv_setid(void)
+{
+	if (p.known)
+		return p.setid;
+	return getuid() != geteuid() || getgid() != getegid();
+}
+
+int
+priv_init(struct err *e)
+{
+	uid_t r, ef, s;
+	gid_t gr, gef, gs;
+
+	if (getresuid(&r, &ef, &s) < 0 || getresgid(&gr, &gef, &gs) < 0) {
+		err_set(e, ERR_TEMP, errno, "read the process's ids");
+		return -1;
+	}
+	p.known = 1;
+	p.ruid = r;
+	p.suid = ef;
+	p.rgid = gr;
+	p.sgid = gef;
+	p.setid = r != ef || gr != gef;
+	return priv_lower(e);
+}
+
+int
+priv_lower(struct err *e)
+{
+	if (!p.known || !p.setid)
+		return 0;
+	if ((p.sgid != p.rgid && setresgid((gid_t)-1, p.rgid, (gid_t)-1) < 0) ||
+	    (p.suid != p.ruid && setresuid((uid_t)-1, p.ruid, (uid_t)-1) < 0)) {
+		err_set(e, ERR_TEMP, errno, "lower the set-id privilege");
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_raise(struct err *e)
+{
+	if (!p.known || !p.setid)
+		return 0;
+	if ((p.suid != p.ruid && setresuid((uid_t)-1, p.suid, (uid_t)-1) < 0) ||
+	    (p.sgid != p.rgid && setresgid((gid_t)-1, p.sgid, (gid_t)-1) < 0)) {
+		err_set(e, ERR_TEMP, errno, "take up the set-id privilege");
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_drop(struct err *e)
+{
+	uid_t r, ef, s, ruid = getuid();
+	gid_t gr, gef, gs, rgid = getgid();
+
+	/* From the real ids as they are, whether or not priv_init ran. */
+	if (getresuid(&r, &ef, &s) < 0 || getresgid(&gr, &gef, &gs) < 0) {
+		err_set(e, ERR_TEMP, errno, "read the process's ids");
+		return -1;
+	}
+	if (r == ef && ef == s && gr == gef && gef == gs)
+		return 0;
+	/* The group first: dropping a set-user-id root first would take away
+	 * the right to change the group. */
+	if (setresgid(rgid, rgid, rgid) < 0 || setresuid(ruid, ruid, ruid) < 0) {
+		err_set(e, ERR_TEMP, errno, "drop the set-id privilege");
+		return -1;
+	}
+	if (getresuid(&r, &ef, &s) < 0 || getresgid(&gr, &gef, &gs) < 0 ||
+	    r != ruid || ef != ruid || s != ruid || gr != rgid || gef != rgid || gs != rgid) {
+		err_set(e, ERR_TEMP, 0, "drop the set-id privilege: the ids still differ");
+		return -1;
+	}
+	return 0;
+}
