@@ -9,6 +9,7 @@
  * write and drops it (real, effective and saved) before the exec; if it
  * could not, it executes nothing (relaygate-security(7)).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +54,12 @@ main(int argc, char **argv)
 		usage();
 	chain_allow(proto, (int64_t)time(NULL), &r);
 	if (r.log[0] != '\0')
-		fprintf(stderr, "relaygate-allow: %s\n", r.log);
+		chain_log("relaygate-allow", "%s", r.log);
 	if (priv_drop(&e) < 0) {
-		fprintf(stderr, "relaygate-allow: %s; not executing %s\n", e.msg, argv[optind]);
+		chain_log("relaygate-allow", "%s; not executing %s", e.msg, argv[optind]);
 		return 111;
 	}
 	execvp(argv[optind], argv + optind);
-	fprintf(stderr, "relaygate-allow: exec %s: ", argv[optind]);
-	perror(NULL);
+	chain_log("relaygate-allow", "exec %s: %s", argv[optind], strerror(errno));
 	return 111;
 }

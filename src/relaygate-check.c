@@ -7,6 +7,7 @@
  * It never stops mail: when the store cannot be read it logs and execs the
  * server without RELAYCLIENT.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,10 @@ main(int argc, char **argv)
 		usage();
 	chain_check((int64_t)time(NULL), &r);
 	if (r.log[0] != '\0')
-		fprintf(stderr, "relaygate-check: %s\n", r.log);
+		chain_log("relaygate-check", "%s", r.log);
 	if (r.set_relayclient && setenv("RELAYCLIENT", r.relayclient, 1) < 0)
-		perror("relaygate-check: setenv RELAYCLIENT");
+		chain_log("relaygate-check", "setenv RELAYCLIENT: %s", strerror(errno));
 	execvp(argv[1], argv + 1);
-	fprintf(stderr, "relaygate-check: exec %s: ", argv[1]);
-	perror(NULL);
+	chain_log("relaygate-check", "exec %s: %s", argv[1], strerror(errno));
 	return 111;
 }

@@ -23,7 +23,8 @@
 #include "core/secret.h"
 #include "version.h"
 
-#define LOG(...) (fputs("relaygate-checkpw: ", stderr), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
+/* Under inetd standard error is the client's connection: chain_log keeps it out. */
+#define LOG(...) chain_log("relaygate-checkpw", __VA_ARGS__)
 
 /* All of fd 3, up to cap bytes (one more than allowed, to see an oversized one). */
 static ssize_t
@@ -55,6 +56,25 @@ pause_ms(long ms)
 		;
 }
 
+/*
+ * The client's address as the chain gives it ($TCPREMOTEIP or $IP, as
+ * they are), else the peer of standard input (inetd); NULL unknown.
+ */
+static const char *
+client(char *buf, size_t size)
+{
+	const char *from;
+	struct addr a;
+	char why[512];
+
+	if (chain_client() != NULL)
+		return chain_client();
+	if (chain_client_addr(&a, &from, why, sizeof why) != 1)
+		return NULL;
+	snprintf(buf, size, "%s", a.text);
+	return buf;
+}
+
 /* Dovecot wants the account's ids back, named in EXTRA. */
 static void
 tell_dovecot(const struct pop_account *a)
@@ -70,8 +90,8 @@ tell_dovecot(const struct pop_account *a)
 int
 main(int argc, char **argv)
 {
-	char buf[POP_INPUT_MAX + 1], why[512], secret[256];
-	const char *misuse, *authorized = getenv("AUTHORIZED");
+	char buf[POP_INPUT_MAX + 1], why[512], secret[256], peer[ADDR_TEXT_MAX];
+	const char *misuse, *from, *authorized = getenv("AUTHORIZED");
 	int dovecot = getenv("AUTH_USER") != NULL || getenv("AUTH_PROTOCOL") != NULL ||
 	    authorized != NULL;
 	struct pop_account acct;
@@ -122,10 +142,11 @@ main(int argc, char **argv)
 		setenv("EXTRA", "userdb_uid userdb_gid PASSWORD", 1);
 		setenv("AUTHORIZED", "2", 1);
 	} else {
-		v = pop_check(&c, &l, chain_client(), &acct, why, sizeof why);
+		from = client(peer, sizeof peer);
+		v = pop_check(&c, &l, from, &acct, why, sizeof why);
 		pop_wipe(&l);
 		if (v == POP_BAD) {
-			LOG("bad login from %s: %s", chain_client() ? chain_client() : "-", why);
+			LOG("bad login from %s: %s", from ? from : "-", why);
 			pause_ms(c.fail_delay_ms);
 			return POP_BAD;
 		}

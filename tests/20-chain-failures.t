@@ -6,8 +6,8 @@ plan 31
 
 show='echo "ran ${RELAYCLIENT-unset}"; exit 7'
 
-run relaygate-allow sh -c "$show"
-is "$ERR" "relaygate-allow: no client address (TCPREMOTEIP or IP) in the environment; nothing recorded" "allow without TCPREMOTEIP: one log line"
+run relaygate-allow sh -c "$show" </dev/null
+is "$ERR" "relaygate-allow: no client address (TCPREMOTEIP or IP) in the environment, and standard input is not a socket; nothing recorded" "allow without TCPREMOTEIP or a socket: one log line"
 is "$OUT $RC" "ran unset 7" "allow without TCPREMOTEIP still execs, and its status is the program's"
 
 run env TCPREMOTEIP='10.1.2.3.4' relaygate-allow sh -c "$show"
@@ -16,8 +16,8 @@ is "$OUT $RC" "ran unset 7" "allow with a garbage address still execs"
 run relaygate list --all
 is "$OUT" "" "and nothing was recorded"
 
-run relaygate-check sh -c "$show"
-is "$ERR" "relaygate-check: no client address (TCPREMOTEIP or IP) in the environment; no RELAYCLIENT" "check without TCPREMOTEIP: one log line"
+run relaygate-check sh -c "$show" </dev/null
+is "$ERR" "relaygate-check: no client address (TCPREMOTEIP or IP) in the environment, and standard input is not a socket; no RELAYCLIENT" "check without TCPREMOTEIP or a socket: one log line"
 is "$OUT $RC" "ran unset 7" "check without TCPREMOTEIP execs without RELAYCLIENT"
 
 run env TCPREMOTEIP='x' relaygate-check sh -c "$show"

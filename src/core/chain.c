@@ -2,10 +2,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <syslog.h>
 
 #include "core/chain.h"
 #include "core/config.h"
@@ -63,23 +65,76 @@ chain_peer(int fd, struct addr *a, char *why, size_t size)
 	return 1;
 }
 
+int
+chain_client_addr(struct addr *a, const char **from, char *why, size_t size)
+{
+	const char *v = client_var();
+	struct err e;
+
+	if (v != NULL) {
+		*from = v;
+		if (addr_parse(getenv(v), a, &e) < 0) {
+			snprintf(why, size, "%s", e.msg);
+			return -1;
+		}
+		return 1;
+	}
+	/* inetd sets no variable: the connection itself is the client's. */
+	*from = CHAIN_FROM_PEER;
+	return chain_peer(0, a, why, size);
+}
+
+/* Is fd a TCP/IP socket (not a pipe, a file, a terminal or a Unix socket)? */
+static int
+inet_socket(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	memset(&ss, 0, sizeof ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+}
+
+void
+chain_log(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+	char line[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (inet_socket(2)) {
+		openlog(prog, LOG_PID, LOG_MAIL);
+		syslog(LOG_NOTICE, "%s", line);
+		closelog();
+		return;
+	}
+	/* A log line that cannot be written has nowhere else to go. */
+	(void)fprintf(stderr, "%s: %s\n", prog, line);
+}
+
 /*
  * Is the client the connection this login came on?  0 yes (or nothing to
  * check against, when that is allowed), -1 no: r->log says why.
  */
 static int
-peer_ok(const struct config *c, const struct addr *a, struct chain_result *r)
+peer_ok(const struct config *c, const struct addr *a, const char *from,
+    struct chain_result *r)
 {
 	struct addr peer;
 	char why[128];
 
-	if (!c->peer_check)
+	/* Taken from the connection itself: it is the peer. */
+	if (!c->peer_check || strcmp(from, CHAIN_FROM_PEER) == 0)
 		return 0;
 	if (chain_peer(0, &peer, why, sizeof why) == 1) {
 		if (strcmp(peer.text, a->text) == 0)
 			return 0;
 		snprintf(r->log, sizeof r->log, "%s is %s, but this connection comes from "
-		    "%s; nothing recorded (peer_check)", client_var(), a->text, peer.text);
+		    "%s; nothing recorded (peer_check)", from, a->text, peer.text);
 		return -1;
 	}
 	/* Without a connection to check against, only a program that could
@@ -87,7 +142,7 @@ peer_ok(const struct config *c, const struct addr *a, struct chain_result *r)
 	if (!priv_setid())
 		return 0;
 	snprintf(r->log, sizeof r->log, "%s, so %s %s cannot be checked against the "
-	    "connection; nothing recorded (setgid, peer_check)", why, client_var(), a->text);
+	    "connection; nothing recorded (setgid, peer_check)", why, from, a->text);
 	return -1;
 }
 
@@ -110,24 +165,25 @@ guess_proto(void)
 
 /* Config and client address, or a log line saying why not. */
 static int
-setup(struct config *c, struct addr *a, const char *consequence,
+setup(struct config *c, struct addr *a, const char **from, const char *consequence,
     struct chain_result *r)
 {
 	struct err e;
-	const char *ip;
+	char why[sizeof e.msg];
+	int got;
 
 	if (config_load(c, NULL, config_env_trusted(), &e) < 0) {
 		snprintf(r->log, sizeof r->log, "%s; %s", e.msg, consequence);
 		return -1;
 	}
-	if ((ip = chain_client()) == NULL) {
-		snprintf(r->log, sizeof r->log,
-		    "no client address (TCPREMOTEIP or IP) in the environment; %s",
-		    consequence);
+	if ((got = chain_client_addr(a, from, why, sizeof why)) < 0) {
+		snprintf(r->log, sizeof r->log, "%s; %s", why, consequence);
 		return -1;
 	}
-	if (addr_parse(ip, a, &e) < 0) {
-		snprintf(r->log, sizeof r->log, "%s; %s", e.msg, consequence);
+	if (got == 0) {
+		snprintf(r->log, sizeof r->log,
+		    "no client address (TCPREMOTEIP or IP) in the environment, and %s; %s",
+		    why, consequence);
 		return -1;
 	}
 	return 0;
@@ -139,7 +195,7 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	struct config c;
 	struct addr a;
 	struct err e;
-	const char *user = getenv("USER");
+	const char *user = getenv("USER"), *from;
 	char self[GRANT_USER_MAX], ignored[256], note[512] = "";
 	int rc;
 
@@ -148,7 +204,7 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	 * check: no login has succeeded yet, so there is nothing to record. */
 	if (getenv("AUTHORIZED") != NULL)
 		return;
-	if (setup(&c, &a, "nothing recorded", r) < 0 || peer_ok(&c, &a, r) < 0)
+	if (setup(&c, &a, &from, "nothing recorded", r) < 0 || peer_ok(&c, &a, from, r) < 0)
 		return;
 	if (priv_setid()) {
 		/* Set-id: the user is the account this runs as, not what $USER says. */
@@ -188,12 +244,13 @@ chain_check(int64_t now, struct chain_result *r)
 	struct config c;
 	struct addr a;
 	struct err e;
+	const char *from;
 
 	memset(r, 0, sizeof *r);
 	/* tcpserver's rules already decided: leave their word alone. */
 	if (getenv("RELAYCLIENT") != NULL)
 		return;
-	if (setup(&c, &a, "no RELAYCLIENT", r) < 0)
+	if (setup(&c, &a, &from, "no RELAYCLIENT", r) < 0)
 		return;
 	if (relay_check(&c, &a, now, &d, &e) < 0) {
 		snprintf(r->log, sizeof r->log, "%s; no RELAYCLIENT for %s",

@@ -25,13 +25,35 @@ struct chain_result {
 const char *chain_client(void);
 
 /*
+ * The client address of this connection, wherever it is: $TCPREMOTEIP, else
+ * $IP, else (inetd sets neither) the peer of standard input when that is a
+ * TCP connection; an IPv4-mapped peer is plain IPv4.  1, *a, and *from
+ * naming the source ("TCPREMOTEIP", "IP" or CHAIN_FROM_PEER); 0 none, why
+ * says what standard input is instead; -1 a variable holds no address, why
+ * says so.
+ */
+#define CHAIN_FROM_PEER "the connection"
+int chain_client_addr(struct addr *a, const char **from, char *why, size_t size);
+
+/*
  * The peer of fd when it is a TCP connection: 1 and *a; 0 when it is not
  * (no socket, a Unix socket, not connected), why says so.
  */
 int chain_peer(int fd, struct addr *a, char *why, size_t size);
 
 /*
- * relaygate-allow: record the client for the configured lifetime, with $USER
+ * One log line of a chain program (prog: its name), printf-style, without
+ * the newline: on standard error, as "prog: line"; or, when standard error
+ * is a TCP/IP socket (inetd gives the program the client's connection as
+ * descriptors 0, 1 and 2), through syslog(3), facility mail, so that the
+ * line never lands in the client's session.  The one place a chain
+ * program's words leave it.
+ */
+void chain_log(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * relaygate-allow: record the client (chain_client_addr) for the configured lifetime, with $USER
  * and proto (NULL: from $SERVICE, else from $TCPLOCALPORT, else "unknown").
  * Nothing is recorded, silently, in Dovecot's look-up mode ($AUTHORIZED).
  * With peer_check (the default), when standard input is a TCP connection
@@ -41,7 +63,7 @@ int chain_peer(int fd, struct addr *a, char *why, size_t size);
  */
 void chain_allow(const char *proto, int64_t now, struct chain_result *r);
 
-/* relaygate-check: should RELAYCLIENT be set for the client, and to what? */
+/* relaygate-check: should RELAYCLIENT be set for the client (chain_client_addr), and to what? */
 void chain_check(int64_t now, struct chain_result *r);
 
 #endif
