@@ -1,0 +1,109 @@
+#!/bin/bash
+# Under a real inetd (Debian's openbsd-inetd, in the foreground with a
+# configuration of its own on loopback ports above 1024, no tcpserver and
+# no TCPREMOTEIP): the POP3 chain (popup standing in for qmail-popup,
+# relaygate-checkpw, relaygate-allow, then id -u as the POP server) records
+# a login from 127.0.0.2 with the address taken from the connection, and
+# relaygate-check in front of the SMTP "server" (env, which shows what it
+# was given) sets RELAYCLIENT for that address and for no other.  inetd
+# gives the programs the connection as standard error too: no log line of
+# theirs may land in the client's session.
+. "$(dirname "$0")/lib.sh"
+plan 14
+
+if [ "$(id -u)" != 0 ]; then
+	echo "not ok 1 - must run as root: it makes an account and runs inetd"; exit 1
+fi
+INETD=$(command -v inetd || echo /usr/sbin/inetd)
+if ! "$INETD" -h 2>&1 | grep -q 'usage: inetd \[-dEil\]'; then
+	echo "not ok 1 - openbsd-inetd is not installed (sh tools/deps test)"; exit 1
+fi
+U=rgin$$
+inetd_pid=
+cleanup() {
+	stop_pid "$inetd_pid"
+	[ -z "$inetd_pid" ] || wait "$inetd_pid" 2>/dev/null
+	id "$U" >/dev/null 2>&1 && userdel "$U"
+	getent group "$U" >/dev/null && groupdel "$U"
+	rm -rf "$T_TMP"
+	return 0
+}
+trap cleanup EXIT
+if id "$U" >/dev/null 2>&1; then echo "not ok 1 - account $U exists already"; exit 1; fi
+useradd -M -U -d "$T_TMP/home" -s /usr/sbin/nologin "$U" || { echo "not ok 1 - useradd $U"; exit 1; }
+install -d -o "$U" -g "$U" -m 700 "$T_TMP/home"
+
+# Everything inetd runs, where the mail user and nobody may run it.
+B=$T_TMP/bin
+install -d -m 755 "$B"
+install -m 755 "$RELAYGATE_BUILD/relaygate-allow" "$RELAYGATE_BUILD/relaygate-check" \
+    "$RELAYGATE_BUILD/relaygate-checkpw" "$(dirname "$0")/popup" "$B/"
+# The grants store, writable by the mail user's group (as a setgid
+# relaygate-allow's group would make it), readable by nobody.
+S=$T_TMP/inetd-store
+RELAYGATE_DIR=$S RELAYGATE_GROUP=$U relaygate init >/dev/null || echo "Bail out! relaygate init $S"
+PW=$T_TMP/pw/passwords.db
+mkdir -p "$T_TMP/pw"
+RELAYGATE_PASSWORDS=$PW relaygate passwd --init
+echo 'in-secret' | RELAYGATE_PASSWORDS=$PW relaygate passwd --stdin "$U"
+
+# inetd clears most of the environment itself; the settings go in by env,
+# and env -u makes sure no TCPREMOTEIP or IP comes from anywhere.
+P1=$(free_port) P2=$(free_port)
+settings="RELAYGATE_CONF=/dev/null RELAYGATE_DIR=$S RELAYGATE_SYNC=no"
+cat >"$T_TMP/inetd.conf" <<EOF
+# pop3, as qmail's docs have it, with relaygate-checkpw and relaygate-allow
+127.0.0.1:$P1 stream tcp nowait root /usr/bin/env env -u TCPREMOTEIP -u IP $settings RELAYGATE_PASSWORDS=$PW RELAYGATE_APOP_ONLY=no RELAYGATE_FAIL_DELAY_MS=0 $B/popup mail.test $B/relaygate-checkpw $B/relaygate-allow -p pop3 /usr/bin/id -u
+# smtp: relaygate-check in front of the server (env, to show its environment)
+127.0.0.1:$P2 stream tcp nowait nobody /usr/bin/env env -u TCPREMOTEIP -u IP $settings $B/relaygate-check /usr/bin/env
+EOF
+"$INETD" -d -i "$T_TMP/inetd.conf" 2>"$T_TMP/inetd.log" &
+inetd_pid=$!
+i=0
+while [ $i -lt 100 ] && ! { ss -Hltn "sport = :$P1" | grep -q . && ss -Hltn "sport = :$P2" | grep -q .; }; do
+	sleep 0.1; i=$((i + 1))
+done
+like "$(ss -Hltnp "sport = :$P1")" "127\.0\.0\.1:$P1 .*inetd" "inetd (pid $inetd_pid) listens on 127.0.0.1:$P1 for POP3 and :$P2 for SMTP"
+
+# session FROM PORT [USER PASS]: what the client of that service saw, all of it.
+session() {
+	deadline 15 /usr/bin/python3 - "$@" <<'PY'
+import socket, sys
+src, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(src, 0))
+f = s.makefile("rb")
+if len(sys.argv) > 3:
+    f.readline()
+    s.sendall(b"USER " + sys.argv[3].encode() + b"\r\n"); f.readline()
+    s.sendall(b"PASS " + sys.argv[4].encode() + b"\r\n")
+sys.stdout.write(f.read().decode(errors="replace"))
+PY
+}
+granted() { RELAYGATE_DIR=$S relaygate list --all | awk -F'\t' -v a="$1" '$1 == a { print $3, $4 }'; }
+
+# --- POP3: the login is recorded, the address taken from the connection ---
+got=$(session 127.0.0.2 "$P1" "$U" in-secret)
+is "$(printf '%s' "$got" | tr -d '\r' | tail -1)" "$(id -u "$U")" "a POP3 login from 127.0.0.2 through inetd reaches the POP server, as the mail user"
+is "$(granted 127.0.0.2)" "$U pop3" "relaygate-allow recorded 127.0.0.2 (no TCPREMOTEIP: from the connection), for the mail user"
+is "$(printf '%s' "$got" | grep -c relaygate)" 0 "no log line of relaygate's in the client's session (standard error is the connection)"
+got=$(session 127.0.0.5 "$P1" "$U" wrong-secret)
+is "$(granted 127.0.0.5)" "" "a failed login from 127.0.0.5 records nothing"
+is "$(printf '%s' "$got" | grep -c relaygate)" 0 "and relaygate-checkpw's 'bad login' line is not in that session either"
+is "$(RELAYGATE_DIR=$S relaygate list --all | wc -l)" 1 "the store holds the one grant"
+
+# --- SMTP: relaygate-check under inetd ---
+got=$(session 127.0.0.2 "$P2")
+like "$got" "^RELAYCLIENT=$" "relaygate-check under inetd sets RELAYCLIENT for 127.0.0.2, the login's address"
+is "$(printf '%s' "$got" | grep -c -e '^TCPREMOTEIP=' -e '^IP=')" 0 "with no TCPREMOTEIP or IP anywhere (the address came from the connection)"
+is "$(printf '%s' "$got" | grep -c relaygate-check)" 0 "and without a word in the SMTP session"
+got=$(session 127.0.0.3 "$P2")
+like "$got" "^RELAYGATE_DIR=$S$" "from 127.0.0.3 the SMTP server runs too"
+is "$(printf '%s' "$got" | grep -c '^RELAYCLIENT')" 0 "but without RELAYCLIENT"
+
+# --- with no address at all: one clear line, and the program still runs ---
+run env -u TCPREMOTEIP -u IP RELAYGATE_DIR="$S" "$B/relaygate-check" sh -c 'echo ran ${RELAYCLIENT-unset}' </dev/null
+is "$OUT:$ERR" "ran unset:relaygate-check: no client address (TCPREMOTEIP or IP) in the environment, and standard input is not a socket; no RELAYCLIENT" "relaygate-check with no address and no socket: one line saying so, then the server"
+
+stop_pid "$inetd_pid"; wait "$inetd_pid" 2>/dev/null; inetd_pid=
+like "$(cat "$T_TMP/inetd.log")" "execv $B/popup|execv /usr/bin/env" "inetd itself ran the chains (its debug log)"
+done_testing
