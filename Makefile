@@ -4,7 +4,8 @@
 #   make check       unit tests (plain and under ASan+UBSan) and program tests
 #   make bench       the figures: check cost against exec, expiry cost, views, console
 #   make screenshots the console's PNGs in screenshots/, from real runs in tmux
-#   make install     PREFIX=/usr/local DESTDIR= (as root: relaygate-allow is setgid STORE_GROUP)
+#   make install     PREFIX=/usr/local DESTDIR= (as root: relaygate-allow is setgid STORE_GROUP,
+#                    relaygate-passwd setuid root)
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -36,9 +37,9 @@ B ?= build
 CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store
 STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd prompt init
-PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
+PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw relaygate-passwd
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
-MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8
+MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 MAN7   = relaygate-security.7
 
@@ -84,6 +85,10 @@ $(B)/librelaygate.a: $(LIBOBJ)
 
 $(B)/%: src/%.c $(B)/librelaygate.a
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
+
+# A user's own POP password: the one prompt module, and the engine.
+$(B)/relaygate-passwd: src/relaygate-passwd.c $(B)/cli/prompt.o $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/cli/prompt.o $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
 
 # Test drivers: not installed.
 $(B)/stress: tests/stress.c $(B)/librelaygate.a
@@ -138,6 +143,7 @@ install: $(BINS)
 	install -m 755 $(B)/relaygate $(DESTDIR)$(SBINDIR)
 	install -m 755 $(B)/relaygate-check $(B)/relaygate-checkpw $(DESTDIR)$(BINDIR)
 	install -m 2755 -g $(STORE_GROUP) $(B)/relaygate-allow $(DESTDIR)$(BINDIR)
+	install -m 4755 -o root -g root $(B)/relaygate-passwd $(DESTDIR)$(BINDIR)
 	for m in $(MAN5:%=5/%) $(MAN7:%=7/%) $(MAN8:%=8/%); do \
 	    $(SUBST) man/$${m#*/} >$(DESTDIR)$(MANDIR)/man$$m && chmod 644 $(DESTDIR)$(MANDIR)/man$$m || exit 1; done
 	$(SUBST) contrib/systemd/relaygate-expire.service >$(DESTDIR)$(SYSTEMDDIR)/relaygate-expire.service

@@ -11,7 +11,7 @@
 #include "core/config.h"
 #include "core/priv.h"
 
-enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID };
+enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID, T_SELF };
 
 /* Every setting once: its file name, its environment names, where it goes. */
 static const struct setting {
@@ -61,6 +61,8 @@ static const struct setting {
 	    offsetof(struct config, group), sizeof ((struct config *)0)->group },
 	{ "peer_check", "RELAYGATE_PEER_CHECK", NULL, T_BOOL,
 	    offsetof(struct config, peer_check), 0 },
+	{ "self_service", "RELAYGATE_SELF_SERVICE", NULL, T_SELF,
+	    offsetof(struct config, self_service), 0 },
 };
 
 int
@@ -158,6 +160,18 @@ assign(struct config *c, const struct setting *st, const char *value,
 			*(int *)(void *)dst = 0;
 		else {
 			err_set(e, ERR_PERM, 0, "%s: must be yes or no", where);
+			return -1;
+		}
+		return 0;
+	case T_SELF:
+		if (strcmp(value, "first") == 0)
+			*(int *)(void *)dst = CONFIG_SELF_FIRST;
+		else if (strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+			*(int *)(void *)dst = CONFIG_SELF_CHANGE;
+		else if (strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+			*(int *)(void *)dst = CONFIG_SELF_NO;
+		else {
+			err_set(e, ERR_PERM, 0, "%s: must be yes, no or first", where);
 			return -1;
 		}
 		return 0;
@@ -280,6 +294,7 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 	snprintf(c->user, sizeof c->user, "%s", RG_STORE_USER);
 	snprintf(c->group, sizeof c->group, "%s", RG_STORE_GROUP);
 	c->peer_check = 1;
+	c->self_service = CONFIG_SELF_CHANGE;
 
 	if (path == NULL && trust_env)
 		path = getenv("RELAYGATE_CONF");

@@ -52,8 +52,12 @@ struct config {
 	char user[CONFIG_NAME_MAX];	/* the store's owner (relaygate init) */
 	char group[CONFIG_NAME_MAX];	/* the store's group (relaygate init) */
 	int peer_check;			/* allow: the client must be stdin's peer */
+	int self_service;		/* relaygate-passwd: CONFIG_SELF_* */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
+
+/* self_service: no; yes, a user changes the secret they have; first, and sets one when they have none. */
+enum { CONFIG_SELF_NO = 0, CONFIG_SELF_CHANGE = 1, CONFIG_SELF_FIRST = 2 };
 
 /* Longest grant lifetime accepted anywhere: one year. */
 #define CONFIG_EXPIRY_MAX 31536000L

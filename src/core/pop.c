@@ -409,6 +409,52 @@ pop_set_secret(const struct config *c, const char *user, const char *secret,
 }
 
 int
+pop_has_secret(const struct config *c, const char *user, struct err *e)
+{
+	char stored[PWDB_SECRET_MAX + 1];
+	struct pwdb *db;
+	int r;
+
+	if (pop_user_ok(user, e) < 0)
+		return -1;
+	if ((db = pwdb_open(c->passwords, 0, 0, c->lock_timeout_ms, c->sync, e)) == NULL)
+		return -1;
+	r = pwdb_get(db, user, stored, sizeof stored, e);
+	explicit_bzero(stored, sizeof stored);
+	pwdb_close(db);
+	return r;
+}
+
+int
+pop_change_secret(const struct config *c, const char *user, const char *current,
+    const char *secret, struct err *e)
+{
+	char stored[PWDB_SECRET_MAX + 1] = "";
+	struct pwdb *db;
+	int r, match, rc;
+
+	if (pop_user_ok(user, e) < 0 || pop_secret_ok(secret, e) < 0)
+		return -1;
+	if ((db = pwdb_open(c->passwords, 1, 0, c->lock_timeout_ms, c->sync, e)) == NULL)
+		return -1;
+	if ((r = pwdb_get(db, user, stored, sizeof stored, e)) < 0) {
+		rc = -1;
+		goto out;
+	}
+	/* Compared whether or not there is a secret: the time says nothing. */
+	match = same_secret(current != NULL ? current : "", stored);
+	match = current == NULL ? r == 0 : r == 1 && match;
+	if (!match)
+		rc = 1;
+	else
+		rc = pwdb_put(db, user, secret, e) < 0 || pwdb_commit(db, e) < 0 ? -1 : 0;
+out:
+	explicit_bzero(stored, sizeof stored);
+	pwdb_close(db);
+	return rc;
+}
+
+int
 pop_delete(const struct config *c, const char *user, struct err *e)
 {
 	struct pwdb *db;

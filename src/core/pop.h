@@ -78,6 +78,20 @@ int pop_secret_ok(const char *secret, struct err *e);
 int pop_set_secret(const struct config *c, const char *user, const char *secret,
     struct err *e);
 
+/* --- a user's own change, for relaygate-passwd --- */
+
+/* 1 user has a secret in the store, 0 none, -1 and e. */
+int pop_has_secret(const struct config *c, const char *user, struct err *e);
+
+/*
+ * Under one exclusive lock: when current is user's secret (compared in
+ * constant time), or when current is NULL and user has none, set secret.
+ * 0 set; 1 current did not match (or a secret came or went meanwhile):
+ * nothing changed; -1 and e.
+ */
+int pop_change_secret(const struct config *c, const char *user, const char *current,
+    const char *secret, struct err *e);
+
 /* 1 removed, 0 there was none, -1 and e. */
 int pop_delete(const struct config *c, const char *user, struct err *e);
 

@@ -44,8 +44,9 @@ priv_lower(struct err *e)
 {
 	if (!p.known || !p.setid)
 		return 0;
-	if ((p.sgid != p.rgid && setresgid((gid_t)-1, p.rgid, (gid_t)-1) < 0) ||
-	    (p.suid != p.ruid && setresuid((uid_t)-1, p.ruid, (uid_t)-1) < 0)) {
+	/* The real ids too: priv_raise_shielded may have raised them. */
+	if ((p.sgid != p.rgid && setresgid(p.rgid, p.rgid, (gid_t)-1) < 0) ||
+	    (p.suid != p.ruid && setresuid(p.ruid, p.ruid, (uid_t)-1) < 0)) {
 		err_set(e, ERR_TEMP, errno, "lower the set-id privilege");
 		return -1;
 	}
@@ -60,6 +61,20 @@ priv_raise(struct err *e)
 	if ((p.suid != p.ruid && setresuid((uid_t)-1, p.suid, (uid_t)-1) < 0) ||
 	    (p.sgid != p.rgid && setresgid((gid_t)-1, p.sgid, (gid_t)-1) < 0)) {
 		err_set(e, ERR_TEMP, errno, "take up the set-id privilege");
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_raise_shielded(struct err *e)
+{
+	if (!p.known || !p.setid)
+		return 0;
+	if ((p.suid != p.ruid && setresuid(p.suid, p.suid, (uid_t)-1) < 0) ||
+	    (p.sgid != p.rgid && setresgid(p.sgid, p.sgid, (gid_t)-1) < 0)) {
+		err_set(e, ERR_TEMP, errno, "take up the set-id privilege");
+		priv_lower(NULL);
 		return -1;
 	}
 	return 0;
