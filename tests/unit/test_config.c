@@ -137,6 +137,30 @@ bad_settings_name_the_line(void **s)
 	assert_string_equal(e.msg, "RELAY_CTRL_EXPIRY: \"-5\" is not a whole number of seconds");
 }
 
+static void
+self_service_is_yes_no_or_first(void **s)
+{
+	struct config c;
+	struct err e;
+
+	(void)s;
+	write_text(path, "\n");
+	assert_int_equal(config_load(&c, path, 1, &e), 0);
+	assert_int_equal(c.self_service, CONFIG_SELF_CHANGE);	/* the default */
+	write_text(path, "self_service = no\n");
+	assert_int_equal(config_load(&c, path, 1, &e), 0);
+	assert_int_equal(c.self_service, CONFIG_SELF_NO);
+	write_text(path, "self_service = first\n");
+	assert_int_equal(config_load(&c, path, 1, &e), 0);
+	assert_int_equal(c.self_service, CONFIG_SELF_FIRST);
+	write_text(path, "self_service = yes\n");
+	assert_int_equal(config_load(&c, path, 1, &e), 0);
+	assert_int_equal(c.self_service, CONFIG_SELF_CHANGE);
+	write_text(path, "self_service = maybe\n");
+	assert_int_equal(config_load(&c, path, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "line 1: self_service: must be yes, no or first"));
+}
+
 int
 main(void)
 {
@@ -147,6 +171,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(untrusted_environment_is_ignored, setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(conf_variable_names_the_file_and_it_must_exist, setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(bad_settings_name_the_line, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(self_service_is_yes_no_or_first, setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,38 @@ networks_match_by_prefix(void **s)
 	assert_string_equal(e.msg, "bad network \"lan\": not an address");
 }
 
+/* A user's own change: only with the current secret, and a first one only when there is none. */
+static void
+own_change_needs_the_current_secret(void **s)
+{
+	char has_none[] = "nobody-yet";
+	struct config c;
+	struct err e;
+
+	(void)s;
+	config_for(&c, dir);
+	snprintf(c.passwords, sizeof c.passwords, "%s/passwords.db", dir);
+	assert_int_equal(pop_init(&c, &e), 0);
+	assert_int_equal(pop_set_secret(&c, "alice", "old-one", &e), 0);
+	assert_int_equal(pop_has_secret(&c, "alice", &e), 1);
+	assert_int_equal(pop_has_secret(&c, has_none, &e), 0);
+
+	assert_int_equal(pop_change_secret(&c, "alice", "old-on", "new-one", &e), 1);
+	assert_int_equal(pop_change_secret(&c, "alice", "old-one!", "new-one", &e), 1);
+	assert_int_equal(pop_change_secret(&c, "alice", NULL, "new-one", &e), 1);
+	assert_int_equal(pop_change_secret(&c, "alice", "old-one", "new-one", &e), 0);
+	assert_int_equal(pop_change_secret(&c, "alice", "old-one", "third", &e), 1);
+	assert_int_equal(pop_change_secret(&c, "alice", "new-one", "bad\tone", &e), -1);
+	assert_non_null(strstr(e.msg, "control characters"));
+	assert_int_equal(pop_change_secret(&c, "alice", "new-one", "fourth", &e), 0);	/* unchanged till now */
+
+	assert_int_equal(pop_change_secret(&c, has_none, "anything", "first-one", &e), 1);
+	assert_int_equal(pop_has_secret(&c, has_none, &e), 0);
+	assert_int_equal(pop_change_secret(&c, has_none, NULL, "first-one", &e), 0);
+	assert_int_equal(pop_change_secret(&c, has_none, NULL, "again", &e), 1);
+	assert_int_equal(pop_change_secret(&c, has_none, "first-one", "second", &e), 0);
+}
+
 int
 main(void)
 {
@@ -97,6 +129,8 @@ main(void)
 		cmocka_unit_test(input_is_three_nul_terminated_fields),
 		cmocka_unit_test(input_over_512_bytes_is_misuse),
 		cmocka_unit_test(networks_match_by_prefix),
+		cmocka_unit_test_setup_teardown(own_change_needs_the_current_secret, scratch_setup,
+		    scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
