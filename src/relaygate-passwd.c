@@ -51,26 +51,17 @@ usage(void)
 static int
 ask(int tty, const char *prompt, char *buf, size_t cap)
 {
+	const char *why;
+	int usage;
+
 	if (prompt_secret(tty, prompt, buf, cap) == 0)
 		return OK;
-	switch (errno) {
-	case ENODATA:
-		fputs(PROG ": no password read (end of input); nothing changed\n", stderr);
-		return USAGE;
-	case EMSGSIZE:
-		fputs(PROG ": a password is 1 to 255 bytes; nothing changed\n", stderr);
-		return USAGE;
-	case EILSEQ:
-		fputs(PROG ": a password may not hold a NUL byte; nothing changed\n", stderr);
-		return USAGE;
-	case EINTR:
-		fputs(PROG ": interrupted; nothing changed\n", stderr);
-		return TEMP;
-	default:
+	if ((why = prompt_failure(errno, &usage)) != NULL)
+		fprintf(stderr, PROG ": %s; nothing changed\n", why);
+	else
 		fprintf(stderr, PROG ": read password from /dev/tty: %s; nothing changed\n",
 		    strerror(errno));
-		return TEMP;
-	}
+	return usage ? USAGE : TEMP;
 }
 
 static void

@@ -56,26 +56,17 @@ read_line(int fd, char *buf, size_t cap)
 static int
 ask(int tty, const char *prompt, char *buf, size_t cap)
 {
+	const char *why;
+	int usage;
+
 	if (prompt_secret(tty, prompt, buf, cap) == 0)
 		return EX_OK;
-	switch (errno) {
-	case ENODATA:
-		fprintf(stderr, "relaygate passwd: no password read (end of input); nothing changed\n");
-		return EX_USAGE;
-	case EMSGSIZE:
-		fprintf(stderr, "relaygate passwd: a password is 1 to 255 bytes; nothing changed\n");
-		return EX_USAGE;
-	case EILSEQ:
-		fprintf(stderr, "relaygate passwd: a password may not hold a NUL byte; nothing changed\n");
-		return EX_USAGE;
-	case EINTR:
-		fprintf(stderr, "relaygate passwd: interrupted; nothing changed\n");
-		return EX_TEMP;
-	default:
+	if ((why = prompt_failure(errno, &usage)) != NULL)
+		fprintf(stderr, "relaygate passwd: %s; nothing changed\n", why);
+	else
 		fprintf(stderr, "relaygate passwd: read password from /dev/tty: %s; nothing changed\n",
 		    strerror(errno));
-		return EX_TEMP;
-	}
+	return usage ? EX_USAGE : EX_TEMP;
 }
 
 static int
@@ -133,6 +124,9 @@ cmd_passwd(const struct config *c, int argc, char **argv)
 		}
 	}
 	if (del + list + init + from_stdin > 1 || argc - optind != (list || init ? 0 : 1)) {
+		if (argc - optind == 0 && !list && !init)
+			fputs("relaygate passwd: which user? (a user changes their own with "
+			    "relaygate-passwd)\n", stderr);
 		cli_usage(stderr, "passwd");
 		return EX_USAGE;
 	}

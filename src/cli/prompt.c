@@ -250,3 +250,21 @@ fail:
 	errno = e;
 	return -1;
 }
+
+const char *
+prompt_failure(int errnum, int *usage)
+{
+	*usage = 1;
+	switch (errnum) {
+	case ENODATA:
+		return "no password read (end of input)";
+	case EMSGSIZE:
+		return "a password is 1 to 255 bytes";
+	case EILSEQ:
+		return "a password may not hold a NUL byte";
+	}
+	*usage = 0;
+	if (errnum == EINTR)
+		return "interrupted";
+	return NULL;	/* the caller says strerror(errnum), on /dev/tty */
+}

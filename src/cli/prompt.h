@@ -27,4 +27,11 @@
  */
 int prompt_secret(int tty, const char *prompt, char *buf, size_t cap);
 
+/*
+ * What prompt_secret's errno means, for the caller's message: a phrase
+ * such as "no password read (end of input)", and *usage 1 when it was the
+ * answer's fault (exit 2), 0 when the system's (exit 111).
+ */
+const char *prompt_failure(int errnum, int *usage);
+
 #endif
