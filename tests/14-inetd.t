@@ -7,22 +7,29 @@
 # relaygate-check in front of the SMTP "server" (env, which shows what it
 # was given) sets RELAYCLIENT for that address and for no other.  inetd
 # gives the programs the connection as standard error too: no log line of
-# theirs may land in the client's session.
-. "$(dirname "$0")/lib.sh"
-plan 14
-
-if [ "$(id -u)" != 0 ]; then
-	echo "not ok 1 - must run as root: it makes an account and runs inetd"; exit 1
+# theirs may land in the client's session; they go to syslog, caught here
+# on a /dev/log of the test's own (a mount namespace whose /dev is an
+# overlay kept in the test's directory: the machine's /dev is not touched).
+if [ -z "${INETD_INSIDE:-}" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "1..1"; echo "not ok 1 - must run as root: it makes an account, a mount namespace and runs inetd"; exit 1
+	fi
+	INETD_INSIDE=1 exec unshare -m --propagation private /bin/bash "$0" "$@"
 fi
+. "$(dirname "$0")/lib.sh"
+plan 17
 INETD=$(command -v inetd || echo /usr/sbin/inetd)
 if ! "$INETD" -h 2>&1 | grep -q 'usage: inetd \[-dEil\]'; then
 	echo "not ok 1 - openbsd-inetd is not installed (sh tools/deps test)"; exit 1
 fi
 U=rgin$$
-inetd_pid=
+inetd_pid= log_pid=
 cleanup() {
 	stop_pid "$inetd_pid"
 	[ -z "$inetd_pid" ] || wait "$inetd_pid" 2>/dev/null
+	stop_pid "$log_pid"
+	[ -z "$log_pid" ] || wait "$log_pid" 2>/dev/null
+	mountpoint -q /dev && grep -q " /dev overlay " /proc/self/mounts && umount /dev
 	id "$U" >/dev/null 2>&1 && userdel "$U"
 	getent group "$U" >/dev/null && groupdel "$U"
 	rm -rf "$T_TMP"
@@ -32,6 +39,24 @@ trap cleanup EXIT
 if id "$U" >/dev/null 2>&1; then echo "not ok 1 - account $U exists already"; exit 1; fi
 useradd -M -U -d "$T_TMP/home" -s /usr/sbin/nologin "$U" || { echo "not ok 1 - useradd $U"; exit 1; }
 install -d -o "$U" -g "$U" -m 700 "$T_TMP/home"
+
+# syslog: a /dev/log of our own, each line it gets into syslog.txt.
+mkdir -p "$T_TMP/dev/upper" "$T_TMP/dev/work"
+mount -t overlay overlay -o "lowerdir=/dev,upperdir=$T_TMP/dev/upper,workdir=$T_TMP/dev/work" /dev ||
+    { echo "Bail out! cannot put an overlay on /dev"; exit 1; }
+rm -f /dev/log
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+out = open(sys.argv[1], "a")
+while True:
+    out.write(s.recv(8192).decode(errors="replace").rstrip("\n") + "\n")
+    out.flush()
+' "$T_TMP/syslog.txt" &
+log_pid=$!
+i=0; while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+chmod 666 /dev/log	# as a syslog daemon's: every user logs
 
 # Everything inetd runs, where the mail user and nobody may run it.
 B=$T_TMP/bin
@@ -89,6 +114,8 @@ is "$(printf '%s' "$got" | grep -c relaygate)" 0 "no log line of relaygate's in 
 got=$(session 127.0.0.5 "$P1" "$U" wrong-secret)
 is "$(granted 127.0.0.5)" "" "a failed login from 127.0.0.5 records nothing"
 is "$(printf '%s' "$got" | grep -c relaygate)" 0 "and relaygate-checkpw's 'bad login' line is not in that session either"
+like "$(cat "$T_TMP/syslog.txt")" "^<21>.*relaygate-allow\[[0-9]+\]: 127\.0\.0\.2 may relay for 900s \(user $U, pop3\)$" "relaygate-allow's line went to syslog instead (mail.notice)"
+like "$(cat "$T_TMP/syslog.txt")" "relaygate-checkpw\[[0-9]+\]: bad login from 127\.0\.0\.5: wrong password for $U$" "and so did relaygate-checkpw's, naming the address from the connection"
 is "$(RELAYGATE_DIR=$S relaygate list --all | wc -l)" 1 "the store holds the one grant"
 
 # --- SMTP: relaygate-check under inetd ---
@@ -96,6 +123,9 @@ got=$(session 127.0.0.2 "$P2")
 like "$got" "^RELAYCLIENT=$" "relaygate-check under inetd sets RELAYCLIENT for 127.0.0.2, the login's address"
 is "$(printf '%s' "$got" | grep -c -e '^TCPREMOTEIP=' -e '^IP=')" 0 "with no TCPREMOTEIP or IP anywhere (the address came from the connection)"
 is "$(printf '%s' "$got" | grep -c relaygate-check)" 0 "and without a word in the SMTP session"
+got=$(session 127.0.0.2 "$P2" 2>&1 | grep -c relaygate; grep -c 'relaygate-check\[' "$T_TMP/syslog.txt")
+is "$got" "0
+0" "(a grant is quiet: relaygate-check logs nothing for it)"
 got=$(session 127.0.0.3 "$P2")
 like "$got" "^RELAYGATE_DIR=$S$" "from 127.0.0.3 the SMTP server runs too"
 is "$(printf '%s' "$got" | grep -c '^RELAYCLIENT')" 0 "but without RELAYCLIENT"
