@@ -316,7 +316,16 @@ is "$(answers 127.0.0.7)" "127.0.0.7 250/553; " "no loop: 1 s past its expiry, P
 svc -u "$T/service/relaygate-expire"
 wait_until 10 sh -c '[ -z "$(relaygate list 127.0.0.7)" ]'
 is "$(answers 127.0.0.7)" "127.0.0.7 554/553; " "the loop back up sweeps it at once: Postfix refuses"
-# With the loop at its recipe's interval, a grant is gone within about a second of its expiry.
+# With the loop as the systemd unit runs it (its ExecStart, as its User and
+# Group; no systemd here), a grant is gone within about a second of its expiry.
+svc -d "$T/service/relaygate-expire"
+wait_until 10 sh -c "svstat '$T/service/relaygate-expire' | grep -q ': down '"
+U=$ROOT/contrib/systemd/relaygate-expire.service
+is "$(sed -n 's/^ReadWritePaths=//p' "$U")" /var/lib/relaygate "the systemd unit may write the store"
+setpriv --reuid="$(sed -n 's/^User=//p' "$U")" --regid="$(sed -n 's/^Group=//p' "$U")" --clear-groups \
+    $(sed -n 's/^ExecStart=//p' "$U") 2>"$T/unit.log" &
+UNIT=$!
+PIDS="$PIDS $UNIT"
 sleep 1
 relaygate allow 127.0.0.8 --ttl 12 >/dev/null
 exp=$(date -d "$(relaygate list --json 127.0.0.8 | jq -r .expires)" +%s)
@@ -325,6 +334,8 @@ while [ "$(rcpt 127.0.0.1 "$PFPORT" 127.0.0.8)" = 250 ] && [ "$(date +%s)" -lt $
 now=$(date +%s.%N)
 over=$(echo "$now - $exp" | bc)
 ok "$(echo "$over <= 2.5" | bc | grep -qx 1; echo $?)" "Postfix's overshoot with the loop running: refused $over s after the expiry (at most 2.5 s)"
+stop_pid "$UNIT"; wait "$UNIT"
+is "$?:$(cat "$T/unit.log")" "0:relaygate: expired 127.0.0.8 (1 grant)" "the unit's loop, stopped by SIGTERM, exits 0; it logged the sweep"
 echo "# Postfix overshoot: $over s; the real-server test took $(($(date +%s) - start_s)) s" >&2
 
 plan "$T_NUM"
