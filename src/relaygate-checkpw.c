@@ -128,6 +128,10 @@ main(int argc, char **argv)
 		LOG("%s", e.msg);
 		return POP_TEMP;
 	}
+	/* APOP is POP3's: under Dovecot an IMAP login (SERVICE=imap) has no
+	 * APOP to use, so apop_only would lock it out. */
+	if (dovecot && getenv("SERVICE") != NULL && strcmp(getenv("SERVICE"), "pop3") != 0)
+		c.apop_only = 0;
 	if (authorized != NULL && strcmp(authorized, "1") == 0) {
 		/* Dovecot asks for the account (and, for APOP, the secret) and checks itself. */
 		v = pop_lookup(&c, l.user, &acct, secret, sizeof secret, why, sizeof why);

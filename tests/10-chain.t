@@ -2,7 +2,7 @@
 # allow -> check -> expire, end to end through the real programs, and under
 # the real tcpserver on loopback.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 21
 
 # A login from 192.0.2.1 records it; the program after it runs with stdin/stdout intact.
 run sh -c 'echo hello | TCPREMOTEIP=192.0.2.1 USER=alice relaygate-allow -p pop3 cat'
@@ -48,6 +48,13 @@ is "$OUT" "" "an IPv6 grant is found under any spelling of the address"
 # Dovecot's post-login script gives the client as $IP.
 run env IP=192.0.2.44 USER=bob SERVICE=imap relaygate-allow true
 is "$ERR" "relaygate-allow: 192.0.2.44 may relay for 900s (user bob, imap)" "Dovecot post-login: \$IP and \$SERVICE are used"
+
+# -q (a Dovecot post-login script, whose stderr Dovecot logs as errors):
+# silent when the grant is recorded, one line when it is not.
+run env IP=192.0.2.45 relaygate-allow -q -p imap true
+is "$RC:$ERR:$(relaygate list 192.0.2.45 | cut -f1,4)" "0::192.0.2.45	imap" "-q: the grant recorded, nothing said"
+run env IP=not-an-address relaygate-allow -q -p imap true
+like "$RC:$ERR" "^0:relaygate-allow: .*not-an-address.*nothing recorded" "-q: a failure is still one line, and the login goes on"
 
 # RELAY_CTRL_EXPIRY sets the lifetime.
 run env TCPREMOTEIP=192.0.2.60 RELAY_CTRL_EXPIRY=60 relaygate-allow true

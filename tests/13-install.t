@@ -104,5 +104,5 @@ D2=$T_TMP/root2
 is "$?" 0 "make install PREFIX=/usr"
 is "$(grep -rl /usr/local "$D2" | sed "s|^$D2||")" "" "no installed file names /usr/local"
 is "$(grep -h -e '^ExecStart=' -e 'script-login' "$D2/usr/lib/systemd/system/relaygate-expire.service" "$D2/usr/share/man/man8/relaygate-allow.8" 2>&1 | tr -s ' ' | tr '\n' ';')" \
-    "ExecStart=/usr/sbin/relaygate expire --loop --interval 10; executable = script-login /usr/bin/relaygate-allow;" "the systemd unit and the man pages name /usr/sbin and /usr/bin"
+    "ExecStart=/usr/sbin/relaygate expire --loop --interval 10; executable = script-login -d /usr/bin/relaygate-allow -q -p pop3; executable = script-login -d /usr/bin/relaygate-allow -q -p imap;" "the systemd unit and the man pages name /usr/sbin and /usr/bin"
 done_testing

@@ -76,7 +76,20 @@ echo 'in-secret' | RELAYGATE_PASSWORDS=$PW relaygate passwd --stdin "$U"
 # and env -u makes sure no TCPREMOTEIP or IP comes from anywhere.
 P1=$(free_port) P2=$(free_port)
 settings="RELAYGATE_CONF=/dev/null RELAYGATE_DIR=$S RELAYGATE_SYNC=no"
-cat >"$T_TMP/inetd.conf" <<EOF
+# The lines of contrib/inetd/inetd.conf, as the README shows them, with
+# what Debian lacks stood in for: ports for service names, tests/popup for
+# qmail-popup, id -u for qmail-pop3d, env (showing the environment) for
+# qmail-smtpd, no tcp-env (relaygate-check then reads the connection, as
+# the file says), nobody for qmaild; env -u keeps TCPREMOTEIP and IP out.
+pre="/usr/bin/env env -u TCPREMOTEIP -u IP $settings"
+sed -e '/^#/d' \
+    -e "s|^pop3 |127.0.0.1:$P1 |" -e "s|^smtp |127.0.0.1:$P2 |" \
+    -e "s| root /var/qmail/bin/qmail-popup qmail-popup mail.example.org | root $pre RELAYGATE_PASSWORDS=$PW RELAYGATE_APOP_ONLY=no RELAYGATE_FAIL_DELAY_MS=0 $B/popup mail.test |" \
+    -e "s| qmaild /var/qmail/bin/tcp-env tcp-env /usr/local/bin/relaygate-check | nobody $pre $B/relaygate-check |" \
+    -e "s|/usr/local/bin/|$B/|g" \
+    -e "s|/var/qmail/bin/qmail-pop3d Maildir|/usr/bin/id -u|" \
+    -e "s|/var/qmail/bin/qmail-smtpd|/usr/bin/env|" \
+    "$(dirname "$0")/../contrib/inetd/inetd.conf" >"$T_TMP/inetd.conf"
 # pop3, as qmail's docs have it, with relaygate-checkpw and relaygate-allow
 127.0.0.1:$P1 stream tcp nowait root /usr/bin/env env -u TCPREMOTEIP -u IP $settings RELAYGATE_PASSWORDS=$PW RELAYGATE_APOP_ONLY=no RELAYGATE_FAIL_DELAY_MS=0 $B/popup mail.test $B/relaygate-checkpw $B/relaygate-allow -p pop3 /usr/bin/id -u
 # smtp: relaygate-check in front of the server (env, to show its environment)

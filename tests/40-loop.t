@@ -36,7 +36,7 @@ ok "$(echo "$g3 <= 3 + $interval + 1" | bc | grep -qx 1; echo $?)" "a 3 s grant 
 ok "$(echo "$g3 > 1.95" | bc | grep -qx 1; echo $?)" "but not before its time: the 3 s grant lived ${g3} s"
 is "$(relaygate list --all | cut -f1,2 | tr '\t' ' ')" "198.51.100.1 pinned
 2001:db8::f00d pinned" "pins stay"
-like "$(cat "$T_TMP/loop.log")" "relaygate: expired 1 grant" "each sweep that removed something is logged"
+like "$(cat "$T_TMP/loop.log")" "relaygate: expired 192\.0\.2\.1 \(1 grant\)" "each sweep that removed something is logged, naming the addresses"
 
 # The store briefly missing: the loop says so once and carries on.
 mv "$RELAYGATE_DIR" "$RELAYGATE_DIR.away"

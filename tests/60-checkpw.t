@@ -3,11 +3,11 @@
 # example), bad input, and each policy on and off; exit codes and the
 # environment the next program gets.  Accounts come from nss_wrapper.
 . "$(dirname "$0")/lib.sh"
-plan 39
+plan 41
 
 NSSW=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -1)
 if [ -z "$NSSW" ]; then
-	for i in $(seq 39); do skip "libnss-wrapper not installed"; done
+	for i in $(seq 41); do skip "libnss-wrapper not installed"; done
 	exit 0
 fi
 home=$T_TMP/home
@@ -44,13 +44,18 @@ is "$RC" 0 "APOP with RFC 1939's digest: 0"
 is "$OUT" "USER=alice HOME=$home/alice SHELL=/bin/sh EXT=unset uid=5001 gid=5001 cwd=$home/alice" "USER, HOME, SHELL set; uid, gid and directory the user's"
 login alice c4c9334bac560ecc979e58001b3e22fc "$TS"
 is "$RC" 1 "APOP with a wrong digest: 1"
-like "$ERR" "bad login" "and one log line"
+is "$ERR" "relaygate-checkpw: bad login from -: wrong APOP digest for alice" "and one log line naming the wrong digest (not \"APOP only\")"
 login alice $RFC '<1896.697170953@dbc.mtview.ca.us>'
 is "$RC" 1 "the right digest for another timestamp: 1"
 
 # --- USER/PASS, and apop_only (qpopper's rule) ---
 login alice tanstaaf "$TS"
 is "$RC:$ERR" "1:relaygate-checkpw: bad login from -: alice has an APOP secret: APOP only" "apop_only (default): a user with a secret cannot USER/PASS"
+# Under Dovecot, IMAP has no APOP: apop_only is POP3's policy alone.
+AUTH_USER=alice SERVICE=imap login alice tanstaaf ""
+is "$RC" 0 "apop_only under Dovecot: an IMAP login (SERVICE=imap) with the secret logs in"
+AUTH_USER=alice SERVICE=pop3 login alice tanstaaf ""
+is "$RC:$ERR" "1:relaygate-checkpw: bad login from -: alice has an APOP secret: APOP only" "and a POP3 one (SERVICE=pop3) is still APOP only"
 RELAYGATE_APOP_ONLY=no login alice tanstaaf "$TS"
 is "$RC" 0 "apop_only=no: the right USER/PASS logs in"
 RELAYGATE_APOP_ONLY=no login alice tanstaafl "$TS"

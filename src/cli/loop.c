@@ -48,6 +48,7 @@ int
 cli_expire_loop(const struct config *c, long interval_ms)
 {
 	struct sigaction sa;
+	char names[SCHED_NAMED * (ADDR_TEXT_MAX + 2) + 64];
 	struct sched s;
 	int64_t now;
 	int r, changed;
@@ -66,9 +67,10 @@ cli_expire_loop(const struct config *c, long interval_ms)
 			fprintf(stderr, "relaygate: expire: %s; will retry\n", s.err.msg);
 		if (r == 1 && changed)
 			fprintf(stderr, "relaygate: expire: store usable again\n");
-		if (r == 1 && s.last_removed > 0)
-			fprintf(stderr, "relaygate: expired %ld grant%s\n",
-			    s.last_removed, s.last_removed == 1 ? "" : "s");
+		if (r == 1 && s.last_removed > 0) {
+			sched_removed_text(&s, names, sizeof names);
+			fprintf(stderr, "relaygate: expired %s\n", names);
+		}
 		now = now_ms();
 		sleep_until(now + sched_wait_ms(&s, now));
 	}

@@ -235,6 +235,7 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	else
 		snprintf(r->log, sizeof r->log, "%s may relay for %lds (user %s, %s)%s",
 		    a.text, c.expiry, *user ? user : "-", proto, note);
+	r->routine = rc >= 0 && note[0] == '\0';
 }
 
 void

@@ -16,6 +16,7 @@ struct chain_result {
 	int set_relayclient;		/* check: export RELAYCLIENT=relayclient */
 	char relayclient[GRANT_TEXT_MAX];
 	char log[2048];			/* one line for stderr, or "" */
+	int routine;			/* allow: recorded, nothing amiss (-q keeps quiet) */
 };
 
 /*

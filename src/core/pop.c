@@ -239,7 +239,7 @@ pop_check(const struct config *c, const struct pop_login *l, const char *client,
 	char secret[PWDB_SECRET_MAX + 1], digest[33];
 	struct addr a;
 	struct err e;
-	int v, from_store, in;
+	int v, from_store, in, apop = 0;
 
 	if ((v = account(c, l->user, acct, why, wsz)) != POP_OK)
 		return v == POP_NOUSER ? POP_BAD : v;
@@ -256,8 +256,14 @@ pop_check(const struct config *c, const struct pop_login *l, const char *client,
 			v = POP_OK;
 			goto out;
 		}
+		apop = 1;	/* a wrong digest, or a password that looks like one */
 	}
 	/* USER/PASS, where the site's policies allow it. */
+	if (apop && c->apop_only && from_store) {
+		snprintf(why, wsz, "wrong APOP digest for %.64s", acct->user);
+		v = POP_BAD;
+		goto out;
+	}
 	if (c->apop_only && from_store) {
 		snprintf(why, wsz, "%.64s has an APOP secret: APOP only", acct->user);
 		v = POP_BAD;
@@ -281,7 +287,8 @@ pop_check(const struct config *c, const struct pop_login *l, const char *client,
 	if (same_secret(l->pass, secret))
 		v = POP_OK;
 	else {
-		snprintf(why, wsz, "wrong password for %.64s", acct->user);
+		snprintf(why, wsz, "wrong %s for %.64s",
+		    apop ? "APOP digest (or password)" : "password", acct->user);
 		v = POP_BAD;
 	}
 out:

@@ -220,13 +220,20 @@ relay_revoke(const struct config *c, const struct addr *a, struct err *e)
 int
 relay_expire(const struct config *c, int64_t now, long *removed, struct err *e)
 {
+	return relay_expire_each(c, now, removed, NULL, NULL, e);
+}
+
+int
+relay_expire_each(const struct config *c, int64_t now, long *removed,
+    void (*fn)(const char *, void *), void *arg, struct err *e)
+{
 	struct grantdb *db;
 
 	*removed = 0;
 	/* A sweep may touch many pages: give libdb room to hold them. */
 	if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
 		return -1;
-	if (grantdb_expire(db, now, removed, e) < 0)
+	if (grantdb_expire_each(db, now, removed, fn, arg, e) < 0)
 		return finish(db, -1, e);
 	return finish(db, 0, e);
 }

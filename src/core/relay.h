@@ -103,6 +103,10 @@ void relay_actor(char *buf, size_t size);
 /* Forget every grant expired at now. 0 and *removed, or -1 and e. */
 int relay_expire(const struct config *c, int64_t now, long *removed, struct err *e);
 
+/* The same, calling fn(addr, arg) for each grant removed, for a log that names them. */
+int relay_expire_each(const struct config *c, int64_t now, long *removed,
+    void (*fn)(const char *, void *), void *arg, struct err *e);
+
 /* The next moment a grant expires: 1 and *when, 0 none, -1 and e. */
 int relay_next_expiry(const struct config *c, int64_t *when, struct err *e);
 

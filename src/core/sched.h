@@ -16,15 +16,25 @@
 #include "core/err.h"
 #include "core/view.h"
 
+/* How many of a sweep's removed addresses a schedule keeps, for the log. */
+#define SCHED_NAMED 10
+
 struct sched {
 	long interval_ms;
 	int64_t due_ms;			/* next sweep, wall clock in ms */
 	int64_t last_ms;		/* when the last sweep ran; 0 never */
 	long last_removed;		/* what it removed */
+	char named[SCHED_NAMED][ADDR_TEXT_MAX];	/* the first of them */
 	long total_removed;		/* since sched_init */
 	int failing;			/* the last sweep failed (err says why) */
 	struct err err;
 };
+
+/*
+ * The last sweep's removals for a log line, into buf: "192.0.2.1,
+ * 192.0.2.7 (2 grants)", at most SCHED_NAMED addresses, then "and N more".
+ */
+void sched_removed_text(const struct sched *s, char *buf, size_t size);
 
 /* A schedule sweeping every interval_ms, the first sweep due at now_ms. */
 void sched_init(struct sched *s, long interval_ms, int64_t now_ms);

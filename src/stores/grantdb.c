@@ -1026,6 +1026,13 @@ grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e)
 int
 grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 {
+	return grantdb_expire_each(db, now, removed, NULL, NULL, e);
+}
+
+int
+grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
+    void (*fn)(const char *, void *), void *arg, struct err *e)
+{
 	enum { BATCH = 4096 };
 	struct due *due;
 	struct grant g;
@@ -1049,8 +1056,11 @@ grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 			if (r < 0 || (match && grantdb_del(db, due[i].addr, e) < 0) ||
 			    del_key(db->meta, due[i].key, due[i].klen, db->mpath, e) < 0)
 				rc = -1;
-			else if (match)
+			else if (match) {
 				(*removed)++;
+				if (fn != NULL)
+					fn(due[i].addr, arg);
+			}
 			db->dirty = 1;
 		}
 	} while (rc == 0 && n == BATCH);

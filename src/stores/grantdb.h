@@ -150,6 +150,10 @@ int grantdb_counts(struct grantdb *db, struct grantdb_counts *n, struct err *e);
 /* Remove grants expired at now (expires <= now), cheapest first; *removed counts them. 0, or -1 and e. */
 int grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e);
 
+/* The same, calling fn(addr, arg) for each grant removed (fn may be NULL). */
+int grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
+    void (*fn)(const char *, void *), void *arg, struct err *e);
+
 /* The earliest expiry of any grant: 1 and *when, 0 none, -1 and e. */
 int grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e);
 

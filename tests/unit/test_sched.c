@@ -49,6 +49,36 @@ sweeps_when_due_and_wakes_for_the_next_expiry(void **s)
 }
 
 static void
+a_sweep_names_what_it_removed_ten_at_most(void **s)
+{
+	struct sched sc;
+	char buf[1024], ip[32];
+	int changed, i;
+
+	(void)s;
+	allow("192.0.2.1", 5, 1000);
+	allow("2001:db8::7", 5, 1000);
+	sched_init(&sc, 10000, 1006000);
+	assert_int_equal(sched_step(&sc, &c, 1006000, &changed), 1);
+	sched_removed_text(&sc, buf, sizeof buf);
+	/* Swept in expiry order, then address order. */
+	assert_string_equal(buf, "192.0.2.1, 2001:db8::7 (2 grants)");
+	for (i = 1; i <= 12; i++) {
+		snprintf(ip, sizeof ip, "198.51.100.%d", i);
+		allow(ip, 5, 2000 + i);
+	}
+	assert_int_equal(sched_step(&sc, &c, 2100000, &changed), 1);
+	sched_removed_text(&sc, buf, sizeof buf);
+	assert_string_equal(buf, "198.51.100.1, 198.51.100.2, 198.51.100.3, 198.51.100.4, "
+	    "198.51.100.5, 198.51.100.6, 198.51.100.7, 198.51.100.8, 198.51.100.9, "
+	    "198.51.100.10 and 2 more (12 grants)");
+	sched_init(&sc, 10000, 2100000);
+	assert_int_equal(sched_step(&sc, &c, 2100000, &changed), 1);
+	sched_removed_text(&sc, buf, sizeof buf);
+	assert_string_equal(buf, " (0 grants)");
+}
+
+static void
 a_failing_sweep_is_reported_once_and_retried(void **s)
 {
 	struct sched sc;
@@ -91,6 +121,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(sweeps_when_due_and_wakes_for_the_next_expiry, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_sweep_names_what_it_removed_ten_at_most, setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(a_failing_sweep_is_reported_once_and_retried, setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(an_expiry_loop_is_missing_after_two_intervals, setup, scratch_teardown),
 	};
