@@ -53,6 +53,10 @@ static const struct setting {
 	    offsetof(struct config, dotpassword), 0 },
 	{ "fail_delay_ms", "RELAYGATE_FAIL_DELAY_MS", NULL, T_MSEC,
 	    offsetof(struct config, fail_delay_ms), 0 },
+	{ "pgsql", "RELAYGATE_PGSQL", NULL, T_TEXT,
+	    offsetof(struct config, pgsql), sizeof ((struct config *)0)->pgsql },
+	{ "host_name", "RELAYGATE_HOST_NAME", NULL, T_TEXT,
+	    offsetof(struct config, host_name), sizeof ((struct config *)0)->host_name },
 };
 
 int

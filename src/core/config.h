@@ -16,6 +16,7 @@
 
 #define CONFIG_FILE "/etc/relaygate.conf"
 #define CONFIG_VALUE_MAX 256
+#define CONFIG_CONNINFO_MAX 1024
 
 struct config {
 	char dir[PATH_MAX];		/* grants store directory */
@@ -33,6 +34,8 @@ struct config {
 	char ext_separator[4];		/* user-ext logins ("": none) */
 	int dotpassword;		/* fall back to ~/Maildir/.password */
 	long fail_delay_ms;		/* pause after a failed login */
+	char pgsql[CONFIG_CONNINFO_MAX];	/* relaygate sync: libpq connection string; "" none */
+	char host_name[CONFIG_VALUE_MAX];	/* this host, as sync records it; "": gethostname */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
 
