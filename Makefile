@@ -19,13 +19,16 @@ STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CPPFLAGS += -Isrc
 LDLIBS_DB = -ldb -lcdb -lcrypto
 LDLIBS_UI = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+# relaygate sync's PostgreSQL client: only build/relaygate links it.
+PQ_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+LDLIBS_PQ = $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
 
 B ?= build
 
-CORE   = err addr config grant relay view sched chain rules ruleset pop secret
+CORE   = err addr config grant relay view sched chain rules ruleset pop secret syncstat
 STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
-CLI    = commands output loop rules passwd
+CLI    = commands output loop rules passwd sync
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8
@@ -33,6 +36,7 @@ MAN5   = relaygate-grants.5 relaygate.conf.5
 
 LIBOBJ = $(CORE:%=$(B)/core/%.o) $(STORES:%=$(B)/stores/%.o)
 CLIOBJ = $(CLI:%=$(B)/cli/%.o)
+PQOBJ  = $(B)/core/sync.o $(B)/stores/pgstore.o
 # The console: every file in src/ui (only the relaygate program links it).
 UIOBJ  = $(patsubst src/ui/%.c,$(B)/ui/%.o,$(wildcard src/ui/*.c))
 BINS   = $(PROGS:%=$(B)/%)
@@ -55,8 +59,10 @@ $(B)/ui/%.o: src/ui/%.c $(wildcard src/ui/*.h) src/core/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-$(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDFLAGS)
+$(B)/stores/pgstore.o: CPPFLAGS += $(PQ_CFLAGS)
+
+$(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDLIBS_PQ) $(LDFLAGS)
 
 $(B)/librelaygate.a: $(LIBOBJ)
 	rm -f $@

@@ -28,6 +28,8 @@ const struct command cli_commands[] = {
 	  "set, delete or list POP (APOP) passwords" },
 	{ "rules", cmd_rules, "list|add|delete|move|check|compile|edit ...",
 	  "edit, check and compile tcp.smtp (as tcprules)" },
+	{ "sync", cmd_sync, "[--timeout S] [--reconcile S] [--once] | --status [--json] | --init-schema | --leave",
+	  "share grants with other hosts through PostgreSQL" },
 	{ NULL, NULL, NULL, NULL },
 };
 
