@@ -100,6 +100,7 @@ lint-man:
 
 bench: all $(B)/bench
 	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
+	RELAYGATE_BUILD=$(CURDIR)/$(B) bash tests/bench-sync.sh
 
 # PNGs of the console from real runs in tmux (tools/screenshots).
 screenshots: all
