@@ -30,7 +30,7 @@ CORE   = err addr config grant relay view sched chain rules ruleset pop secret s
 STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd sync
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw
-UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-sync.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 
