@@ -209,14 +209,15 @@ pending_read(struct sync *s, struct grantdb *db, struct pending *p, struct err *
 	free(c);
 	p->n = n;
 	p->full = n == PENDING_MAX;
-	qsort(p->a, p->n, sizeof *p->a, cmp_addr);
+	if (p->n > 1)
+		qsort(p->a, p->n, sizeof *p->a, cmp_addr);
 	return 0;
 }
 
 static int
 is_pending(const struct pending *p, const char *addr)
 {
-	return p->full || bsearch(addr, p->a, p->n, sizeof *p->a, cmp_addr) != NULL;
+	return p->full || (p->n > 0 && bsearch(addr, p->a, p->n, sizeof *p->a, cmp_addr) != NULL);
 }
 
 /* Make local addr what upstream row says (NULL: absent).  1 changed, 0 not, -1 and e. */
@@ -430,7 +431,8 @@ gone_one(const struct grant *g, void *arg)
 
 	if (!g->pinned && g->expires <= x->now)
 		return 0;	/* the sweep's, not ours */
-	if (bsearch(g->addr, x->up->a, x->up->n, sizeof *x->up->a, cmp_addr) != NULL)
+	if (x->up->n > 0 &&
+	    bsearch(g->addr, x->up->a, x->up->n, sizeof *x->up->a, cmp_addr) != NULL)
 		return 0;
 	if (addrset_add(&x->gone, g->addr) < 0) {
 		x->failed = 1;
@@ -465,7 +467,8 @@ reconcile(struct sync *s, int64_t now_ms, struct err *e)
 			goto out;
 		memcpy(after, last, sizeof after);
 	} while (nread == PAGE);
-	qsort(up.a, up.n, sizeof *up.a, cmp_addr);
+	if (up.n > 1)
+		qsort(up.a, up.n, sizeof *up.a, cmp_addr);
 	/* What this store holds and upstream does not: gone upstream. */
 	x.up = &up;
 	x.now = now_ms / 1000;

@@ -69,6 +69,14 @@ wait_fd(int fd, short ev, int64_t deadline, const char *op, struct err *e)
 	}
 }
 
+/* The server's notices (and its last words on a shutdown): the caller reports failures itself. */
+static void
+no_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 struct pgstore *
 pgstore_connect(const char *conninfo, long timeout_ms, struct err *e)
 {
@@ -88,6 +96,7 @@ pgstore_connect(const char *conninfo, long timeout_ms, struct err *e)
 		pg_err(e, pg->conn, "connect to PostgreSQL");
 		goto fail;
 	}
+	PQsetNoticeProcessor(pg->conn, no_notice, NULL);
 	while (st != PGRES_POLLING_OK) {
 		if (st == PGRES_POLLING_FAILED) {
 			pg_err(e, pg->conn, "connect to PostgreSQL");
