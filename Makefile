@@ -30,21 +30,25 @@ PATHS     = -DRG_SYSCONFDIR='"$(SYSCONFDIR)"' -DRG_STOREDIR='"$(STOREDIR)"' \
 	    -DRG_STORE_USER='"$(STORE_USER)"' -DRG_STORE_GROUP='"$(STORE_GROUP)"'
 LDLIBS_DB = -ldb -lcdb -lcrypto
 LDLIBS_UI = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+# relaygate sync's PostgreSQL client: only build/relaygate links it.
+PQ_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+LDLIBS_PQ = $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
 
 B ?= build
 
-CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store
+CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store syncstat
 STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb
-CLI    = commands output loop rules passwd prompt init
+CLI    = commands output loop rules passwd prompt init sync
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw relaygate-passwd
-UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop
-MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog
+MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8 relaygate-sync.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 MAN7   = relaygate-security.7
 
 LIBOBJ = $(CORE:%=$(B)/core/%.o) $(STORES:%=$(B)/stores/%.o)
 CLIOBJ = $(CLI:%=$(B)/cli/%.o)
+PQOBJ  = $(B)/core/sync.o $(B)/stores/pgstore.o
 # The console: every file in src/ui (only the relaygate program links it).
 UIOBJ  = $(patsubst src/ui/%.c,$(B)/ui/%.o,$(wildcard src/ui/*.c))
 BINS   = $(PROGS:%=$(B)/%)
@@ -76,8 +80,10 @@ $(B)/ui/%.o: src/ui/%.c $(wildcard src/ui/*.h) src/core/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-$(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDFLAGS)
+$(B)/stores/pgstore.o: CPPFLAGS += $(PQ_CFLAGS)
+
+$(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDLIBS_PQ) $(LDFLAGS)
 
 $(B)/librelaygate.a: $(LIBOBJ)
 	rm -f $@
@@ -123,6 +129,7 @@ lint-man:
 bench: all $(B)/bench $(B)/mkstore
 	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
 	RELAYGATE_BUILD=$(CURDIR)/$(B) sh tools/bench-console
+	RELAYGATE_BUILD=$(CURDIR)/$(B) bash tests/bench-sync.sh
 
 # PNGs of the console from real runs in tmux (tools/screenshots).
 screenshots: all

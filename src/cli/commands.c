@@ -30,6 +30,8 @@ const struct command cli_commands[] = {
 	  "edit, check and compile tcp.smtp (as tcprules)" },
 	{ "init", cmd_init, "[--check | --fix]",
 	  "make the grants store, or check or fix its owners and modes" },
+	{ "sync", cmd_sync, "[--timeout S] [--reconcile S] [--once] | --status [--json] | --init-schema | --leave",
+	  "share grants with other hosts through PostgreSQL" },
 	{ NULL, NULL, NULL, NULL },
 };
 

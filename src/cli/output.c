@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/relay.h"
+#include "core/syncstat.h"
 
 void
 out_iso(int64_t t, char buf[32])
@@ -87,7 +88,7 @@ void
 out_grant_json(FILE *f, const struct config *c, const struct grant *g, int64_t now)
 {
 	int64_t left = grant_remaining(g, now);
-	char when[32];
+	char when[32], host[GRANT_HOST_MAX];
 
 	fputs("{\"address\":", f);
 	out_json_string(f, g->addr);
@@ -113,5 +114,9 @@ out_grant_json(FILE *f, const struct config *c, const struct grant *g, int64_t n
 	out_json_string(f, relay_relayclient(c, g));
 	fprintf(f, ",\"own_relayclient\":%s,\"note\":", g->has_relayclient ? "true" : "false");
 	out_json_string(f, g->note);
+	/* Added with relaygate sync; the tab-separated columns stay as they were. */
+	syncstat_recorded_by(c, g, host, sizeof host);
+	fputs(",\"host\":", f);
+	out_json_string(f, host);
 	fputs("}\n", f);
 }

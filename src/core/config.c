@@ -63,6 +63,10 @@ static const struct setting {
 	    offsetof(struct config, peer_check), 0 },
 	{ "self_service", "RELAYGATE_SELF_SERVICE", NULL, T_SELF,
 	    offsetof(struct config, self_service), 0 },
+	{ "pgsql", "RELAYGATE_PGSQL", NULL, T_TEXT,
+	    offsetof(struct config, pgsql), sizeof ((struct config *)0)->pgsql },
+	{ "host_name", "RELAYGATE_HOST_NAME", NULL, T_TEXT,
+	    offsetof(struct config, host_name), sizeof ((struct config *)0)->host_name },
 };
 
 int

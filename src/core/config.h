@@ -32,6 +32,7 @@
 #define CONFIG_FILE RG_SYSCONFDIR "/relaygate.conf"
 #define CONFIG_VALUE_MAX 256
 #define CONFIG_NAME_MAX 64
+#define CONFIG_CONNINFO_MAX 1024
 
 struct config {
 	char dir[PATH_MAX];		/* grants store directory */
@@ -53,6 +54,8 @@ struct config {
 	char group[CONFIG_NAME_MAX];	/* the store's group (relaygate init) */
 	int peer_check;			/* allow: the client must be stdin's peer */
 	int self_service;		/* relaygate-passwd: CONFIG_SELF_* */
+	char pgsql[CONFIG_CONNINFO_MAX];	/* relaygate sync: libpq connection string; "" none */
+	char host_name[CONFIG_VALUE_MAX];	/* this host, as sync records it; "": gethostname */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
 

@@ -14,6 +14,7 @@
 #define GRANT_USER_MAX 256
 #define GRANT_PROTO_MAX 16
 #define GRANT_TEXT_MAX 256
+#define GRANT_HOST_MAX 128
 
 struct grant {
 	char addr[ADDR_TEXT_MAX];	/* normal form (addr.h) */
@@ -25,6 +26,7 @@ struct grant {
 	int has_relayclient;		/* pin with its own RELAYCLIENT */
 	char relayclient[GRANT_TEXT_MAX];
 	char note[GRANT_TEXT_MAX];	/* admin's note on a pin */
+	char host[GRANT_HOST_MAX];	/* the host that recorded it; "" this one (relaygate sync) */
 };
 
 /* 1 when g lets its address relay at time now: pinned, or not yet expired. */

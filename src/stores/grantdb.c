@@ -21,9 +21,10 @@
 #include "stores/safefile.h"
 
 #define META_VERSION 1
+#define META_VERSION_HOST 2	/* version 1, then the recording host */
 #define META_PINNED 1
 #define META_RELAYCLIENT 2
-#define META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX))
+#define META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX) + 2 + GRANT_HOST_MAX)
 #define VALUE_MAX 24		/* 20 digits, NUL, slack */
 #define FORMAT 2
 /* The largest expiry grants.db holds: 18 digits. */
@@ -50,6 +51,10 @@ struct grantdb {
 	struct grantdb_counts n;	/* as stored, changed by this session */
 	int n_dirty;
 	time_t mtime;		/* grants.db's mtime when last seen */
+	int log_loaded;		/* the change log's state ('S') read */
+	int log_dirty;		/* ... and changed by this session */
+	int unlogged;		/* changes of this session are not logged */
+	struct grantdb_log log;
 	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
 
@@ -301,7 +306,7 @@ meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
 {
 	size_t pos = 18;
 
-	buf[0] = META_VERSION;
+	buf[0] = g->host[0] != '\0' ? META_VERSION_HOST : META_VERSION;
 	buf[1] = (unsigned char)((g->pinned ? META_PINNED : 0) |
 	    (g->has_relayclient ? META_RELAYCLIENT : 0));
 	be64_put(buf + 2, (uint64_t)g->expires);
@@ -309,7 +314,9 @@ meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
 	if (put_str(buf, &pos, META_MAX, g->user, GRANT_USER_MAX) < 0 ||
 	    put_str(buf, &pos, META_MAX, g->proto, GRANT_PROTO_MAX) < 0 ||
 	    put_str(buf, &pos, META_MAX, g->relayclient, GRANT_TEXT_MAX) < 0 ||
-	    put_str(buf, &pos, META_MAX, g->note, GRANT_TEXT_MAX) < 0)
+	    put_str(buf, &pos, META_MAX, g->note, GRANT_TEXT_MAX) < 0 ||
+	    (buf[0] == META_VERSION_HOST &&
+	     put_str(buf, &pos, META_MAX, g->host, GRANT_HOST_MAX) < 0))
 		return -1;
 	*len = pos;
 	return 0;
@@ -321,7 +328,7 @@ meta_decode(const unsigned char *buf, size_t size, struct grant *g)
 {
 	size_t pos = 18;
 
-	if (size < 18 || buf[0] != META_VERSION ||
+	if (size < 18 || (buf[0] != META_VERSION && buf[0] != META_VERSION_HOST) ||
 	    (buf[1] & ~(META_PINNED | META_RELAYCLIENT)) != 0)
 		return -1;
 	g->pinned = (buf[1] & META_PINNED) != 0;
@@ -331,9 +338,13 @@ meta_decode(const unsigned char *buf, size_t size, struct grant *g)
 	if (get_str(buf, &pos, size, g->user, GRANT_USER_MAX) < 0 ||
 	    get_str(buf, &pos, size, g->proto, GRANT_PROTO_MAX) < 0 ||
 	    get_str(buf, &pos, size, g->relayclient, GRANT_TEXT_MAX) < 0 ||
-	    get_str(buf, &pos, size, g->note, GRANT_TEXT_MAX) < 0 || pos != size)
+	    get_str(buf, &pos, size, g->note, GRANT_TEXT_MAX) < 0)
 		return -1;
-	return 0;
+	g->host[0] = '\0';
+	if (buf[0] == META_VERSION_HOST &&
+	    get_str(buf, &pos, size, g->host, GRANT_HOST_MAX) < 0)
+		return -1;
+	return pos == size ? 0 : -1;
 }
 
 /* grants.db value: digits, with or without the trailing NUL. */
@@ -677,6 +688,7 @@ assemble(struct grantdb *db, const char *addr, int64_t expires, int pinned,
 		g->has_relayclient = m.has_relayclient;
 		memcpy(g->relayclient, m.relayclient, sizeof g->relayclient);
 		memcpy(g->note, m.note, sizeof g->note);
+		memcpy(g->host, m.host, sizeof g->host);
 	}
 	return 0;
 }
@@ -838,6 +850,8 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 
 /* --- writing --- */
 
+static int log_write(struct grantdb *, int, const struct grant *, struct err *);
+
 static int
 must_write(struct grantdb *db, struct err *e)
 {
@@ -930,7 +944,7 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 	    (r == 1 && details_del(db, &old, e) < 0) ||
 	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
 		db->gpath, e) < 0 ||
-	    details_put(db, g, e) < 0)
+	    details_put(db, g, e) < 0 || log_write(db, 0, g, e) < 0)
 		return -1;
 	if (r == 0)
 		count(db, 1, g->pinned ? 1 : 0);
@@ -940,8 +954,9 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 	return 0;
 }
 
-int
-grantdb_del(struct grantdb *db, const char *addr, struct err *e)
+/* Remove addr, logging the removal when logged (not for a sweep). */
+static int
+del_grant(struct grantdb *db, const char *addr, int logged, struct err *e)
 {
 	struct grant old;
 	int r;
@@ -953,11 +968,18 @@ grantdb_del(struct grantdb *db, const char *addr, struct err *e)
 	if ((r = grantdb_get(db, addr, &old, e)) <= 0)
 		return r;
 	if (details_del(db, &old, e) < 0 ||
-	    del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e) < 0)
+	    del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e) < 0 ||
+	    (logged && log_write(db, 1, &old, e) < 0))
 		return -1;
 	count(db, -1, old.pinned ? -1 : 0);
 	db->dirty = 1;
 	return 1;
+}
+
+int
+grantdb_del(struct grantdb *db, const char *addr, struct err *e)
+{
+	return del_grant(db, addr, 1, e);
 }
 
 /* Up to max entries of the expiry order due at now. */
@@ -1053,7 +1075,8 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 			/* grants.db decides: only the grant this entry is for goes. */
 			r = grantdb_get(db, due[i].addr, &g, e);
 			match = r == 1 && !g.pinned && g.expires == due[i].expires;
-			if (r < 0 || (match && grantdb_del(db, due[i].addr, e) < 0) ||
+			/* Not logged: every host honours expiry by itself. */
+			if (r < 0 || (match && del_grant(db, due[i].addr, 0, e) < 0) ||
 			    del_key(db->meta, due[i].key, due[i].klen, db->mpath, e) < 0)
 				rc = -1;
 			else if (match) {
@@ -1177,6 +1200,330 @@ upgrade(struct grantdb *db, struct err *e)
 	return 0;
 }
 
+/* --- the change log (relaygate sync) --- */
+
+#define LOG_VERSION 1
+#define LOG_HEAD (1 + 1 + 8 + 1)	/* version, op, when, address length */
+#define LOG_REC_MAX (LOG_HEAD + ADDR_TEXT_MAX + META_MAX)
+#define STATE_SIZE 25
+
+static int
+log_load(struct grantdb *db, struct err *e)
+{
+	unsigned char v[STATE_SIZE + 1];
+	size_t n;
+	int r;
+
+	if (db->log_loaded)
+		return 0;
+	if (open_meta(db, e) < 0)
+		return -1;
+	memset(&db->log, 0, sizeof db->log);
+	r = db->meta == NULL ? 0 :
+	    get_into(db->meta, "S", 1, v, sizeof v, &n, db->mpath, "the change log", e);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		if (n != STATE_SIZE || (v[24] & ~1) != 0)
+			return damaged(e, db->mpath, "the change log");
+		db->log.on = 1;
+		db->log.next = be64_get(v);
+		db->log.trimmed = be64_get(v + 8);
+		db->log.id = be64_get(v + 16);
+		db->log.overflow = v[24] & 1;
+		if (db->log.next < 1 || db->log.trimmed >= db->log.next)
+			return damaged(e, db->mpath, "the change log");
+	}
+	db->log_loaded = 1;
+	return 0;
+}
+
+static int
+log_save(struct grantdb *db, struct err *e)
+{
+	unsigned char v[STATE_SIZE];
+
+	be64_put(v, db->log.next);
+	be64_put(v + 8, db->log.trimmed);
+	be64_put(v + 16, db->log.id);
+	v[24] = db->log.overflow ? 1 : 0;
+	return put_key(db->meta, "S", 1, v, sizeof v, db->mpath, e);
+}
+
+static void
+log_key(uint64_t seq, unsigned char k[9])
+{
+	k[0] = 'l';
+	be64_put(k + 1, seq);
+}
+
+/* Log a put of g (del 0) or the removal of g (del 1), unless not logging. */
+static int
+log_write(struct grantdb *db, int del, const struct grant *g, struct err *e)
+{
+	unsigned char k[9], v[LOG_REC_MAX];
+	size_t an = strlen(g->addr), pos, mlen;
+
+	if (db->unlogged)
+		return 0;
+	if (log_load(db, e) < 0)
+		return -1;
+	if (!db->log.on || db->log.overflow)
+		return 0;
+	db->log_dirty = 1;
+	db->dirty = 1;
+	if (db->log.next - db->log.trimmed - 1 >= GRANTDB_LOG_MAX) {
+		db->log.overflow = 1;	/* relaygate sync logs everything afresh */
+		return 0;
+	}
+	v[0] = LOG_VERSION;
+	v[1] = del ? 'D' : 'P';
+	be64_put(v + 2, (uint64_t)time(NULL));
+	v[10] = (unsigned char)an;
+	memcpy(v + LOG_HEAD, g->addr, an);
+	pos = LOG_HEAD + an;
+	if (del) {
+		v[pos++] = g->pinned ? 1 : 0;
+	} else {
+		if (meta_encode(g, v + pos, &mlen) < 0)
+			return damaged(e, db->mpath, g->addr);
+		pos += mlen;
+	}
+	log_key(db->log.next, k);
+	if (put_key(db->meta, k, sizeof k, v, pos, db->mpath, e) < 0)
+		return -1;
+	db->log.next++;
+	return 0;
+}
+
+/* The one checked copy-in of a log record (STYLE 12). */
+static int
+log_decode(const unsigned char *k, size_t kn, const unsigned char *v, size_t n,
+    struct grantdb_change *c)
+{
+	unsigned char ab[ABIN_MAX];
+	size_t an;
+
+	memset(c, 0, sizeof *c);
+	if (kn != 9 || k[0] != 'l' || n < LOG_HEAD || v[0] != LOG_VERSION ||
+	    (v[1] != 'P' && v[1] != 'D'))
+		return -1;
+	an = v[10];
+	if (an == 0 || an >= ADDR_TEXT_MAX || LOG_HEAD + an > n ||
+	    memchr(v + LOG_HEAD, '\0', an) != NULL)
+		return -1;
+	c->seq = be64_get(k + 1);
+	c->del = v[1] == 'D';
+	c->when = (int64_t)be64_get(v + 2);
+	if (c->del) {
+		if (n != LOG_HEAD + an + 1 || v[LOG_HEAD + an] > 1)
+			return -1;
+		c->g.pinned = v[LOG_HEAD + an];
+	} else if (meta_decode(v + LOG_HEAD + an, n - LOG_HEAD - an, &c->g) < 0) {
+		return -1;
+	}
+	memcpy(c->g.addr, v + LOG_HEAD, an);
+	c->g.addr[an] = '\0';
+	return addr_bin(c->g.addr, ab) == 0 ? -1 : 0;
+}
+
+void
+grantdb_unlogged(struct grantdb *db)
+{
+	db->unlogged = 1;
+}
+
+int
+grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
+    struct grantdb_change *out, size_t *n, struct err *e)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + ADDR_TEXT_MAX], v[LOG_REC_MAX];
+	u_int32_t flag = DB_SET_RANGE;
+	int ret, rc = 0;
+	DBC *c;
+	DBT k, d;
+
+	*n = 0;
+	if (open_meta(db, e) < 0)
+		return -1;
+	if (db->meta == NULL || max == 0)
+		return 0;
+	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
+		bdbfile_err(e, ret, "read", db->mpath);
+		return -1;
+	}
+	log_key(after + 1, kb);
+	while (*n < max) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		if (flag == DB_SET_RANGE)
+			k.size = 9;
+		bdbfile_dbt_out(&d, v, sizeof v);
+		ret = c->get(c, &k, &d, flag);
+		flag = DB_NEXT;
+		if (ret == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			if (ret == DB_BUFFER_SMALL)
+				rc = damaged(e, db->mpath, "a change log record");
+			else
+				bdbfile_err(e, ret, "read", db->mpath);
+			rc = -1;
+			break;
+		}
+		if (kb[0] != 'l')
+			break;
+		if (log_decode(kb, k.size, v, d.size, &out[*n]) < 0) {
+			rc = damaged(e, db->mpath, "a change log record");
+			break;
+		}
+		(*n)++;
+	}
+	c->close(c);
+	return rc;
+}
+
+int
+grantdb_log_state(struct grantdb *db, struct grantdb_log *st, struct err *e)
+{
+	struct grantdb_change *first;
+	size_t n;
+
+	memset(st, 0, sizeof *st);
+	if (log_load(db, e) < 0)
+		return -1;
+	*st = db->log;
+	if (!st->on)
+		return 0;
+	st->pending = (long)(st->next - st->trimmed - 1);
+	if (st->pending == 0)
+		return 0;
+	if ((first = malloc(sizeof *first)) == NULL) {
+		err_set(e, ERR_TEMP, errno, "read %s", db->mpath);
+		return -1;
+	}
+	if (grantdb_log_read(db, st->trimmed, 1, first, &n, e) < 0) {
+		free(first);
+		return -1;
+	}
+	if (n == 1)
+		st->oldest = first->when;
+	free(first);
+	return 0;
+}
+
+int
+grantdb_log_trim(struct grantdb *db, uint64_t through, struct err *e)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + ADDR_TEXT_MAX];
+	u_int32_t flag = DB_SET_RANGE;
+	int ret, rc = 0;
+	DBC *c;
+	DBT k, d;
+
+	if (must_write(db, e) < 0 || log_load(db, e) < 0)
+		return -1;
+	if (!db->log.on || through <= db->log.trimmed)
+		return 0;
+	if (through >= db->log.next)
+		through = db->log.next - 1;
+	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
+		bdbfile_err(e, ret, "read", db->mpath);
+		return -1;
+	}
+	log_key(0, kb);
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		if (flag == DB_SET_RANGE)
+			k.size = 9;
+		memset(&d, 0, sizeof d);
+		d.flags = DB_DBT_PARTIAL;
+		ret = c->get(c, &k, &d, flag);
+		flag = DB_NEXT;
+		if (ret == DB_NOTFOUND || (ret == 0 && (kb[0] != 'l' || k.size != 9 ||
+		    be64_get(kb + 1) > through)))
+			break;
+		if (ret != 0 || (ret = c->del(c, 0)) != 0) {
+			bdbfile_err(e, ret, "trim the change log of", db->mpath);
+			rc = -1;
+			break;
+		}
+	}
+	c->close(c);
+	if (rc < 0)
+		return -1;
+	db->log.trimmed = through;
+	db->log_dirty = 1;
+	db->dirty = 1;
+	return 0;
+}
+
+static int
+log_all_one(const struct grant *g0, void *arg)
+{
+	struct grantdb *db = arg;
+	struct grant g;
+	int r;
+
+	if ((r = grantdb_get(db, g0->addr, &g, db->upgrade_err)) < 0)
+		return -1;
+	return r == 1 ? log_write(db, 0, &g, db->upgrade_err) : 0;
+}
+
+static uint64_t
+random_id(void)
+{
+	unsigned char b[8];
+	uint64_t id = 0;
+	int fd, ok = 0;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) >= 0) {
+		ok = read(fd, b, sizeof b) == (ssize_t)sizeof b;
+		close(fd);
+	}
+	if (ok)
+		id = be64_get(b);
+	else
+		id = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+	return id != 0 ? id : 1;
+}
+
+int
+grantdb_log_enable(struct grantdb *db, struct err *e)
+{
+	if (must_write(db, e) < 0 || log_load(db, e) < 0)
+		return -1;
+	if (db->log.on && !db->log.overflow)
+		return 0;
+	if (!db->log.on) {
+		db->log.id = random_id();
+		db->log.next = 1;
+	}
+	if (drop_prefix(db, 'l', e) < 0)
+		return -1;
+	db->log.on = 1;
+	db->log.overflow = 0;
+	db->log.trimmed = db->log.next - 1;
+	db->log_dirty = 1;
+	db->dirty = 1;
+	db->upgrade_err = e;
+	return grantdb_each(db, log_all_one, db, e) != 0 ? -1 : 0;
+}
+
+int
+grantdb_log_disable(struct grantdb *db, struct err *e)
+{
+	if (must_write(db, e) < 0 || log_load(db, e) < 0)
+		return -1;
+	if (!db->log.on)
+		return 0;
+	if (drop_prefix(db, 'l', e) < 0 || del_key(db->meta, "S", 1, db->mpath, e) < 0)
+		return -1;
+	memset(&db->log, 0, sizeof db->log);
+	db->log_dirty = 0;
+	db->dirty = 1;
+	return 0;
+}
+
 /* Move grants.db's mtime on by a second at least, so Postfix notices. */
 static void
 bump_mtime(struct grantdb *db)
@@ -1205,6 +1552,8 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		return -1;
 	if (!db->dirty)
 		return 0;
+	if (db->log_dirty && db->log.on && log_save(db, e) < 0)
+		return -1;
 	if (db->n_dirty) {
 		if (db->n.total < 0 || db->n.pinned < 0 || db->n.pinned > db->n.total)
 			return damaged(e, db->mpath, "the counts");
@@ -1225,6 +1574,7 @@ grantdb_commit(struct grantdb *db, struct err *e)
 	bump_mtime(db);
 	db->dirty = 0;
 	db->n_dirty = 0;
+	db->log_dirty = 0;
 	return 0;
 }
 

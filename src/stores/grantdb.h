@@ -21,6 +21,16 @@
  *                     'e' 1 A           a pin, after every timed grant
  *                     'u' USER 0 A      the user order
  *                   Every change updates all of them in the same commit.
+ *                   Added for relaygate sync (other readers pass over them):
+ *                     "S"               the change log's state: next and
+ *                                       trimmed sequence numbers, store id
+ *                                       (three 64-bit), flags (1 overflow);
+ *                                       absent: no log is kept
+ *                     'l' SEQ           one logged change, by 64-bit
+ *                                       big-endian sequence (see below)
+ *                   A details record is of version 1, or of version 2
+ *                   (the same, then the recording host) when it holds a
+ *                   host: only grants that relaygate sync brought in.
  *                   A store of format 1 is brought to format 2 by the
  *                   first writer that opens it.
  *
@@ -162,6 +172,59 @@ int grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e);
 
 /* Make this session's changes happen, all or none. 0, or -1 and e. */
 int grantdb_commit(struct grantdb *db, struct err *e);
+
+/*
+ * The change log, for relaygate sync.  Once enabled, every put and del
+ * (not an expiry sweep: both sides honour expiry) also writes a record
+ * 'l' SEQ in the same commit as the change, so a change is logged if and
+ * only if it happened.  relaygate sync reads the records, pushes them
+ * upstream, then trims them.  Changes it applies from upstream are made
+ * in an unlogged session, so they are never pushed back.  Past
+ * GRANTDB_LOG_MAX records nothing more is logged and the overflow flag is
+ * set: the next grantdb_log_enable logs every grant afresh.
+ */
+#define GRANTDB_LOG_MAX 1000000
+
+struct grantdb_log {
+	int on;			/* a log is kept */
+	int overflow;		/* records were dropped: enable again */
+	uint64_t id;		/* random id of this store's log */
+	uint64_t next;		/* sequence number of the next record */
+	uint64_t trimmed;	/* every record <= this is gone */
+	long pending;		/* records in the log */
+	int64_t oldest;		/* when the first of them was written; 0 none */
+};
+
+struct grantdb_change {
+	uint64_t seq;
+	int del;		/* 0 put g; 1 removed g.addr, a pin when g.pinned */
+	int64_t when;		/* when the change was made (this host's clock) */
+	struct grant g;
+};
+
+/* Changes of this session are not logged (they came from upstream). */
+void grantdb_unlogged(struct grantdb *db);
+
+/* The log's state.  0, or -1 and e. */
+int grantdb_log_state(struct grantdb *db, struct grantdb_log *st, struct err *e);
+
+/*
+ * Keep a log (GRANTDB_WRITE): when none is kept yet, or it overflowed,
+ * drop any records and log every grant there is as a put, so that the
+ * pushes bring upstream what this store holds.  Already on: nothing.
+ * 0, or -1 and e.
+ */
+int grantdb_log_enable(struct grantdb *db, struct err *e);
+
+/* Keep no log any more, and drop its records (GRANTDB_WRITE).  0, or -1 and e. */
+int grantdb_log_disable(struct grantdb *db, struct err *e);
+
+/* Up to max records with seq > after, in order, into out.  0 and *n, or -1 and e. */
+int grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
+    struct grantdb_change *out, size_t *n, struct err *e);
+
+/* Remove every record with seq <= through (GRANTDB_WRITE).  0, or -1 and e. */
+int grantdb_log_trim(struct grantdb *db, uint64_t through, struct err *e);
 
 /* Close, dropping uncommitted changes, and release the lock. */
 void grantdb_close(struct grantdb *db);

@@ -1,0 +1,204 @@
+#!/bin/bash
+# relaygate sync: several hosts share one set of grants through a real
+# PostgreSQL 15 on loopback.  Two hosts (A, B: admins), a third whose
+# clock runs 30 s ahead (C: login hosts' rights), a fourth that may only
+# read (D: an SMTP host).  Each host is a store directory, a config file
+# and (A, B, C) a sync daemon.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg.sh"
+plan 38
+
+if ! pg_have; then
+	ok 1 "PostgreSQL 15 is installed (sh tools/deps test)"
+	done_testing
+fi
+
+now() { date +%s.%N; }
+pids=
+cleanup() {
+	for p in $pids; do stop_pid "$p"; done
+	pg_stop
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+pg_setup
+ok $? "a throwaway PostgreSQL on 127.0.0.1:$PG_PORT, schema made by relaygate sync --init-schema"
+pg_role hosta 'A-s3cret-pw' relaygate_admin
+pg_role hostb 'B-s3cret-pw' relaygate_admin
+pg_role hostc 'C-s3cret-pw' relaygate_login
+pg_role hostd 'D-s3cret-pw' relaygate_read
+
+for h in a b c d; do
+	mkdir -p "$T_TMP/$h/store"
+	cat >"$T_TMP/$h/conf" <<CF
+dir = $T_TMP/$h/store
+pgsql = host=127.0.0.1 port=$PG_PORT dbname=relaygate user=host$h password=$(echo "$h" | tr a-d A-D)-s3cret-pw connect_timeout=2
+host_name = host$h
+CF
+done
+# host h runs a command: its own store and configuration.
+on() { local h=$1; shift; RELAYGATE_DIR=$T_TMP/$h/store RELAYGATE_CONF=$T_TMP/$h/conf "$@"; }
+# Each host's store made as the docs say (by whoever runs the tests).
+for h in a b c d; do
+	on $h relaygate init >/dev/null || echo "Bail out! relaygate init on host $h"
+done
+# C's clock is 30 s ahead, for the daemon and every command.
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+skewed() { FAKETIME='+30s' FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD=$FAKETIME_LIB "$@"; }
+start_sync() {	# start_sync HOST: its daemon, pid in SYNC_<HOST>
+	local h=$1
+	# env execs the daemon: $! is its own PID, not a subshell's.
+	if [ "$h" = c ]; then
+		env RELAYGATE_DIR="$T_TMP/c/store" RELAYGATE_CONF="$T_TMP/c/conf" FAKETIME='+30s' \
+		    FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD="$FAKETIME_LIB" \
+		    relaygate sync --reconcile 3 2>>"$T_TMP/c.log" &
+	else
+		env RELAYGATE_DIR="$T_TMP/$h/store" RELAYGATE_CONF="$T_TMP/$h/conf" \
+		    relaygate sync --reconcile 3 2>>"$T_TMP/$h.log" &
+	fi
+	eval "SYNC_$h=$!"
+	pids="$pids $!"
+}
+connected() {	# wait (at most $2 s) until host $1's daemon says connected
+	local i
+	for i in $(seq 1 $(($2 * 20))); do
+		on "$1" relaygate sync --status 2>/dev/null | grep -qx 'state	connected' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+until_ok() {	# until_ok SECONDS CMD...: seconds it took for CMD to succeed, or 99
+	local t0 limit=$1 i
+	shift
+	t0=$(now)
+	for i in $(seq 1 $((limit * 100))); do
+		if "$@" >/dev/null 2>&1; then echo "$(now) - $t0" | bc; return 0; fi
+		sleep 0.01
+	done
+	echo 99
+	return 1
+}
+fails() { ! "$@"; }
+lt() { echo "$1 < $2" | bc | grep -qx 1; }
+relays() { TCPREMOTEIP=$2 on "$1" relaygate-check sh -c 'test "${RELAYCLIENT+set}" = set'; }
+login() { TCPREMOTEIP=$2 USER=${3:-alice} on "$1" relaygate-allow -p pop3 true 2>/dev/null; }
+field() {	# field HOST ADDR JSONFIELD: from relaygate list --json
+	on "$1" relaygate list --json | jq -r "select(.address == \"$2\") | .$3"
+}
+
+# A grant made before A ever synced goes up when it joins.
+on a relaygate allow 198.51.100.7 --ttl 600
+for h in a b c; do start_sync $h; done
+connected a 10 && connected b 10 && connected c 10
+ok $? "three sync daemons connected"
+is "$(field b 198.51.100.7 host)" hosta "a grant A held before it joined reached B, recorded by hosta"
+
+# A login on A relays on B within a second.
+login a 192.0.2.10 alice
+d=$(until_ok 5 relays b 192.0.2.10)
+ok "$(lt "$d" 1; echo $?)" "a login on A relays on B after ${d} s (under 1 s)"
+is "$(field b 192.0.2.10 host)" hosta "relaygate list --json on B says hosta recorded it"
+is "$(field b 192.0.2.10 user)" alice "with its user"
+left=$(field b 192.0.2.10 remaining)
+ok "$([ "$left" -le 900 ] && [ "$left" -ge 890 ]; echo $?)" "and its lifetime ($left s of 900)"
+is "$(on b relaygate list | grep -c '^192.0.2.10	')" 1 "the tab-separated list keeps its columns (no host column)"
+is "$(on b relaygate list | grep '^192.0.2.10	' | awk -F'\t' '{print NF}')" 7 "seven of them"
+
+# A revoke on B stops A relaying; a pin on A reaches B.
+on b relaygate revoke 192.0.2.10
+d=$(until_ok 5 fails relays a 192.0.2.10)
+ok "$(lt "$d" 1; echo $?)" "a revoke on B stops A relaying after ${d} s"
+on a relaygate pin 203.0.113.5 --note office --relayclient X
+d=$(until_ok 5 relays b 203.0.113.5)
+ok "$(lt "$d" 1; echo $?)" "a pin on A relays on B after ${d} s"
+is "$(field b 203.0.113.5 pinned):$(field b 203.0.113.5 note):$(field b 203.0.113.5 relayclient)" \
+    "true:office:X" "with its note and its own RELAYCLIENT"
+is "$(pg_sql "SELECT pinned, host FROM grants WHERE addr = '203.0.113.5'")" "t|hosta" "upstream holds the pin"
+
+# A login that races a pin never turns it into a timed grant.
+stop_pid "$SYNC_b"
+on a relaygate pin 203.0.113.6 --note partner
+until_ok 5 test "$(pg_sql "SELECT pinned FROM grants WHERE addr = '203.0.113.6'")" = t >/dev/null
+login b 203.0.113.6 bob		# B has not heard of the pin: a timed grant locally
+start_sync b
+connected b 10
+until_ok 5 test "$(field b 203.0.113.6 pinned)" = true >/dev/null
+is "$(pg_sql "SELECT pinned FROM grants WHERE addr = '203.0.113.6'"):$(field b 203.0.113.6 pinned):$(field a 203.0.113.6 pinned)" \
+    "t:true:true" "a login racing a pin leaves it a pin upstream, on B and on A"
+
+# An unpin propagates.
+on b relaygate unpin 203.0.113.6
+d=$(until_ok 5 fails relays a 203.0.113.6)
+ok "$(lt "$d" 1; echo $?)" "an unpin on B stops A relaying after ${d} s"
+
+# Least rights: C (login hosts' role) may grant, not pin; D (read) may not write.
+login c 192.0.2.30 carol
+d=$(until_ok 5 relays a 192.0.2.30)
+ok "$(lt "$d" 1; echo $?)" "a login on C (role relaygate_login) relays on A after ${d} s"
+on c skewed relaygate pin 192.0.2.31 2>/dev/null
+until_ok 5 grep -q 'pin of 192.0.2.31 not pushed, this role may not' "$T_TMP/c.log" >/dev/null
+ok $? "C may not pin upstream: its daemon says so"
+until_ok 5 fails relays c 192.0.2.31 >/dev/null
+ok $? "and C's local pin is taken back (upstream is the truth)"
+on d relaygate allow 192.0.2.40 --ttl 600
+on d relaygate sync --once 2>"$T_TMP/d.log"
+like "$(cat "$T_TMP/d.log")" "192.0.2.40 not pushed, this role may not" "D (role relaygate_read) may not grant upstream"
+is "$(pg_sql "SELECT count(*) FROM grants WHERE addr = '192.0.2.40'")" 0 "nothing of D's reached the table"
+ok "$(on d relaygate check 192.0.2.10 >/dev/null; [ $? -eq 1 ]; echo $?)$(on d relaygate check 203.0.113.5 >/dev/null; echo $?)" \
+    "D's store got the shared grants all the same" 2>/dev/null
+
+# Clocks 30 s apart: lifetimes travel as time left.
+left=$(on c skewed relaygate list --json | jq -r 'select(.address == "192.0.2.10") | .remaining')
+on a relaygate allow 192.0.2.50 --ttl 60
+until_ok 5 relays c 192.0.2.50 >/dev/null
+left=$(on c skewed relaygate list --json | jq -r 'select(.address == "192.0.2.50") | .remaining')
+ok "$([ "$left" -le 60 ] && [ "$left" -ge 55 ]; echo $?)" "a 60 s grant from A has $left s left on C, whose clock is 30 s ahead"
+on c skewed relaygate allow 192.0.2.51 --ttl 60
+until_ok 5 relays a 192.0.2.51 >/dev/null
+left=$(field a 192.0.2.51 remaining)
+ok "$([ "$left" -le 60 ] && [ "$left" -ge 55 ]; echo $?)" "and one from C has $left s left on A"
+
+# The database stopped: logins and checks keep working; all converges after.
+pg_stop
+until_ok 10 fails connected a 1 >/dev/null
+is "$(on a relaygate sync --status | sed -n 's/^state\t//p')" connecting "with PostgreSQL stopped A's daemon says it is reconnecting"
+t0=$(now)
+login a 192.0.2.60 && login b 192.0.2.61 && relays a 192.0.2.60 && relays b 192.0.2.61
+rc=$?
+took=$(echo "$(now) - $t0" | bc)
+ok "$([ $rc -eq 0 ] && lt "$took" 1; echo $?)" "logins and checks on A and B keep working meanwhile (${took} s for all four)"
+on b relaygate revoke 198.51.100.7
+is "$(on a relaygate sync --status | sed -n 's/^pending\t//p')" 1 "A's status counts its change not yet pushed"
+pg_start
+d=$(until_ok 20 eval 'relays b 192.0.2.60 && relays a 192.0.2.61 && fails relays a 198.51.100.7')
+ok "$(lt "$d" 20; echo $?)" "after PostgreSQL is back, everything converges (${d} s)"
+is "$(on a relaygate sync --status | sed -n 's/^pending\t//p')" 0 "and A has nothing pending"
+
+# A sync daemon killed with SIGKILL loses nothing.
+kill -9 "$SYNC_a"; wait "$SYNC_a" 2>/dev/null
+ok "$(kill -0 "$SYNC_a" 2>/dev/null; [ $? -ne 0 ]; echo $?)" "A's daemon is killed with SIGKILL"
+login a 192.0.2.70 dave
+start_sync a
+d=$(until_ok 15 relays b 192.0.2.70)
+ok "$(lt "$d" 15; echo $?)" "a login on A while its daemon was dead (SIGKILL) reaches B once it is back (${d} s)"
+connected a 10
+until_ok 5 test "$(on a relaygate sync --status | sed -n 's/^pending\t//p')" = 0 >/dev/null
+a_pushed=$(pg_sql "SELECT pushed FROM sync_hosts WHERE name = 'hosta'")
+ok "$([ -n "$a_pushed" ] && [ "$a_pushed" -gt 0 ]; echo $?)" "sync_hosts says how far A's log went up ($a_pushed)"
+
+# The same set everywhere, and upstream.
+sleep 0.5
+list_of() { on "$1" relaygate list | cut -f1,2 | sed 's/\t[0-9]*$/\ttimed/' | sort; }
+is "$(list_of a)" "$(list_of b)" "A and B hold the same grants and pins"
+is "$(list_of a | cut -f1)" "$(pg_sql "SELECT addr FROM grants WHERE expires IS NULL OR expires > now()" | sort)" "and so does the database"
+
+# Status, logs, and what links libpq.
+like "$(on b relaygate sync --status --json)" '"state":"connected".*"pending":0' "relaygate sync --status --json says connected, nothing pending"
+ok "$(cat "$T_TMP"/?.log | grep -c -- '-s3cret-pw' | grep -qx 0; echo $?)" "no password in any log"
+ok "$( { ldd "$RELAYGATE_BUILD/relaygate-allow"; ldd "$RELAYGATE_BUILD/relaygate-check"; } | grep -c libpq | grep -qx 0; echo $?)" \
+    "relaygate-allow and relaygate-check do not link libpq"
+t=$(now); kill -TERM "$SYNC_b"; wait "$SYNC_b"; rc=$?
+took=$(echo "$(now) - $t" | bc)
+ok "$([ $rc -eq 0 ] && lt "$took" 1; echo $?)" "SIGTERM ends a daemon with status 0 (${took} s)"
+is "$(on b relaygate sync --status | sed -n 's/^state\t//p')" stopped "and its status says stopped"
+done_testing

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Postfix's pgsql: table over the shared grants, the alternative that
+# relaygate-sync(8) documents: a real smtpd asks PostgreSQL at RCPT, and
+# expiry is honoured by the query itself, without any sweep.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg.sh"
+plan 8
+
+if ! pg_have || ! command -v postfix >/dev/null || ! command -v swaks >/dev/null ||
+    ! grep -q '^pgsql' /etc/postfix/dynamicmaps.cf /usr/lib/postfix/*.cf 2>/dev/null; then
+	ok 1 "PostgreSQL 15, postfix, postfix-pgsql and swaks are installed (sh tools/deps test)"
+	done_testing
+fi
+
+master= sync=
+cleanup() {
+	stop_pid "$sync"
+	stop_pid "$master"
+	pg_stop
+	rm -rf "$T_TMP"
+}
+trap cleanup EXIT
+pg_setup
+ok $? "a throwaway PostgreSQL on 127.0.0.1:$PG_PORT with the relaygate schema"
+pg_role hosta 'A-pw' relaygate_login
+pg_role postfix_smtp 'P-pw' relaygate_read
+printf 'pgsql = host=127.0.0.1 port=%s dbname=relaygate user=hosta password=A-pw\nhost_name = pop1\n' \
+    "$PG_PORT" >"$T_TMP/a.conf"
+RELAYGATE_CONF=$T_TMP/a.conf relaygate sync 2>"$T_TMP/sync.log" &
+sync=$!
+
+# The map, as relaygate-sync(8) shows it.
+pf=$T_TMP/pf
+mkdir -p "$pf/conf" "$pf/queue"
+cat >"$pf/pgsql-grants.cf" <<CF
+hosts = inet:127.0.0.1:$PG_PORT
+user = postfix_smtp
+password = P-pw
+dbname = relaygate
+query = SELECT 'OK' FROM grants WHERE addr='%s' AND (expires IS NULL OR expires > now())
+CF
+port=$(free_port)
+cat >"$pf/conf/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = relaygate.test
+mydestination =
+mynetworks =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtpd_relay_restrictions = check_client_access pgsql:$pf/pgsql-grants.cf, reject_unauth_destination
+default_transport = discard:
+relay_transport = discard:
+maillog_file = $pf/maillog
+maillog_file_prefixes = $pf
+alias_maps =
+alias_database =
+local_recipient_maps =
+CF
+cat >"$pf/conf/master.cf" <<CF
+127.0.0.1:$port inet n - n - - smtpd
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+discard   unix - - n - - discard
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+CF
+postfix -c "$pf/conf" start >/dev/null 2>&1
+i=0
+while [ ! -s "$pf/queue/pid/master.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+master=$(tr -d ' ' <"$pf/queue/pid/master.pid" 2>/dev/null)
+
+rcpt() {	# the answer to RCPT TO an outside address, from source address $1
+	timeout 20 swaks --server "127.0.0.1:$port" --local-interface "$1" --to x@outside.example \
+	    --from a@example.org --quit-after RCPT 2>&1 |
+	    sed -n '/RCPT TO/{n;s/^<[-*]* *//;s/ .*//;p;}'
+}
+ok "$([ -n "$master" ] && kill -0 "$master"; echo $?)" "our own Postfix started on 127.0.0.1:$port with a pgsql: access map"
+
+# A login on the POP host, pushed by its sync daemon, a few seconds to live.
+TCPREMOTEIP=127.0.0.2 USER=alice RELAYGATE_EXPIRY=4 RELAYGATE_CONF=$T_TMP/a.conf relaygate-allow -p pop3 true 2>/dev/null
+i=0
+until [ "$(pg_sql "SELECT count(*) FROM grants WHERE addr = '127.0.0.2'")" = 1 ] || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+is "$(rcpt 127.0.0.2)" 250 "smtpd relays for the granted client (250 at RCPT)"
+is "$(rcpt 127.0.0.3)" 554 "and refuses another (554)"
+RELAYGATE_CONF=$T_TMP/a.conf relaygate pin 127.0.0.4 2>/dev/null	# not this role's: refused upstream
+pg_sql "INSERT INTO grants (addr, expires, host) VALUES ('127.0.0.5', NULL, 'admin')" >/dev/null
+is "$(rcpt 127.0.0.5)" 250 "a pin (expires NULL) relays"
+
+# Past its expiry, with no sweep anywhere: the query refuses it.
+i=0
+until [ "$(pg_sql "SELECT expires < now() FROM grants WHERE addr = '127.0.0.2'")" = t ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+is "$(rcpt 127.0.0.2)" 554 "once expired, smtpd refuses it (554)"
+is "$(pg_sql "SELECT count(*) FROM grants WHERE addr = '127.0.0.2'")" 1 "though the row is still there: no sweep needed"
+like "$(cat "$pf/maillog")" "127.0.0.2.*Relay access denied" "smtpd logged the refusal"
+done_testing
