@@ -143,9 +143,10 @@ SUBST = sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g
 	-e 's|/var/lib/relaygate|$(STOREDIR)|g' -e 's|setuidgid relaygate |setuidgid $(STORE_USER) |' \
 	-e 's|^User=relaygate$$|User=$(STORE_USER)|' -e 's|^Group=relaygate$$|Group=$(STORE_GROUP)|'
 DTOOLS = $(DESTDIR)$(DATADIR)/relaygate/daemontools/relaygate-expire
+DTOOLS_SYNC = $(DESTDIR)$(DATADIR)/relaygate/daemontools/relaygate-sync
 
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSTEMDDIR) $(DTOOLS)/log
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSTEMDDIR) $(DTOOLS)/log $(DTOOLS_SYNC)/log
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/relaygate $(DESTDIR)$(SBINDIR)
 	install -m 755 $(B)/relaygate-check $(B)/relaygate-checkpw $(DESTDIR)$(BINDIR)
@@ -156,8 +157,11 @@ install: $(BINS)
 	$(SUBST) contrib/systemd/relaygate-expire.service >$(DESTDIR)$(SYSTEMDDIR)/relaygate-expire.service
 	$(SUBST) contrib/daemontools/relaygate-expire/run >$(DTOOLS)/run
 	$(SUBST) contrib/daemontools/relaygate-expire/log/run >$(DTOOLS)/log/run
-	chmod 644 $(DESTDIR)$(SYSTEMDDIR)/relaygate-expire.service
-	chmod 755 $(DTOOLS)/run $(DTOOLS)/log/run
+	$(SUBST) contrib/systemd/relaygate-sync.service >$(DESTDIR)$(SYSTEMDDIR)/relaygate-sync.service
+	$(SUBST) contrib/daemontools/relaygate-sync/run >$(DTOOLS_SYNC)/run
+	$(SUBST) contrib/daemontools/relaygate-sync/log/run >$(DTOOLS_SYNC)/log/run
+	chmod 644 $(DESTDIR)$(SYSTEMDDIR)/relaygate-expire.service $(DESTDIR)$(SYSTEMDDIR)/relaygate-sync.service
+	chmod 755 $(DTOOLS)/run $(DTOOLS)/log/run $(DTOOLS_SYNC)/run $(DTOOLS_SYNC)/log/run
 
 clean:
 	rm -rf build

@@ -6,7 +6,7 @@
 # and (A, B, C) a sync daemon.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
-plan 38
+plan 41
 
 if ! pg_have; then
 	ok 1 "PostgreSQL 15 is installed (sh tools/deps test)"
@@ -201,4 +201,22 @@ t=$(now); kill -TERM "$SYNC_b"; wait "$SYNC_b"; rc=$?
 took=$(echo "$(now) - $t" | bc)
 ok "$([ $rc -eq 0 ] && lt "$took" 1; echo $?)" "SIGTERM ends a daemon with status 0 (${took} s)"
 is "$(on b relaygate sync --status | sed -n 's/^state\t//p')" stopped "and its status says stopped"
+
+# B's daemon again, as contrib/daemontools/relaygate-sync/run starts it
+# (no setuidgid: the store belongs to whoever runs the tests), and as the
+# systemd unit's ExecStart does: the same command.
+C=$(dirname "$0")/../contrib
+sed -e 's|setuidgid relaygate ||' -e "s|/usr/local/sbin/relaygate|$RELAYGATE_BUILD/relaygate|" \
+    "$C/daemontools/relaygate-sync/run" >"$T_TMP/run-sync"
+is "$(sed -n 's|^ExecStart=||p' "$C/systemd/relaygate-sync.service")" \
+    "$(sed -n 's|^exec setuidgid relaygate ||p' "$C/daemontools/relaygate-sync/run")" \
+    "the systemd unit and the daemontools run script start the same command"
+RELAYGATE_DIR=$T_TMP/b/store RELAYGATE_CONF=$T_TMP/b/conf sh "$T_TMP/run-sync" >"$T_TMP/b-run.log" 2>&1 &
+runpid=$!
+pids="$pids $runpid"
+login a 192.0.2.80 erin
+d=$(until_ok 15 relays b 192.0.2.80)
+ok "$(lt "$d" 15; echo $?)" "B's daemon started by the daemontools run script takes A's new login (${d} s)"
+kill -TERM "$runpid"; wait "$runpid"
+is "$?" 0 "and SIGTERM ends it with status 0"
 done_testing

@@ -65,13 +65,15 @@ missing=
 for f in $files; do
 	case $f in
 	contrib/daemontools/relaygate-expire/*) n=contrib/daemontools/relaygate-expire ;;
+	contrib/daemontools/relaygate-sync/*) n=daemontools/relaygate-sync/run ;;
 	contrib/dovecot/conf.d/*) n=contrib/dovecot/conf.d/ ;;
 	contrib/*/run) n=$(dirname "$f") ; n=${n#contrib/} ;;
 	*) n=${f#contrib/} ;;
 	esac
-	grep -q -- "$n" tests/85-recipes.t tests/14-inetd.t || missing="$missing $f"
+	grep -q -- "$n" tests/85-recipes.t tests/14-inetd.t tests/85-sync.t tests/86-sync-postfix.t ||
+	    missing="$missing $f"
 done
-is "$missing" "" "tests/85-recipes.t or 14-inetd.t uses every contrib file"
+is "$missing" "" "a test of the real programs uses every contrib file"
 
 # The account the daemontools log runs as is the one the install makes.
 is "$(sed -n 's/.*setuidgid \([a-z]*\) .*/\1/p' contrib/daemontools/relaygate-expire/log/run)" \
