@@ -42,7 +42,9 @@ trap 'umount /var/lib; rm -rf "$T_TMP"' EXIT
 
 # A fresh copy of the source, as unpacked, with nothing built.
 mkdir "$T_TMP/src"
-(cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^build/' | cpio -pdm --quiet "$T_TMP/src")
+# (tar, not git: an unpacked release has no .git, and git need not be installed)
+(cd "$ROOT" && tar --exclude=./build --exclude=./.git --exclude=./demo/store -cf - .) |
+    tar -xf - -C "$T_TMP/src"
 sed -n '/<!-- install:begin -->/,/<!-- install:end -->/p' "$ROOT/README.md" |
     grep -v -e '^<!--' -e '^```' >"$T_TMP/readme.sh"
 ok "$([ "$(wc -l <"$T_TMP/readme.sh")" -ge 4 ] && grep -q '^relaygate init$' "$T_TMP/readme.sh"; echo $?)" "the README's install section: $(tr '\n' ';' <"$T_TMP/readme.sh")"

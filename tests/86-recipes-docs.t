@@ -51,7 +51,7 @@ for page in sys.argv[2:]:
             body.append(line.replace("\\e", "\\"))
 PY
 shown=$(awk '$1 == "readme" { print $2 }' "$T_TMP/found" | sort)
-files=$(git ls-files contrib | sort)
+files=$(find contrib -type f | sort)
 is "$shown" "$files" "the README shows every file in contrib/, and only those"
 is "$(awk '$1 == "readme" && $3 != "same"' "$T_TMP/found")" "" "each as it is"
 is "$(grep '^readme-rest ' "$T_TMP/found")" "" "no other README block holds a recipe"
