@@ -1,7 +1,10 @@
 # relaygate: POP-before-SMTP relay control for qmail-style mail servers.
 #
 #   make             build the programs into build/
-#   make check       unit tests (plain and under ASan+UBSan) and program tests
+#   make check       unit tests (plain and under ASan+UBSan) and program tests,
+#                    and every fuzz corpus replayed
+#   make check-asan  unit and program tests, and the corpora, all under ASan+UBSan
+#   make fuzz        each fuzz target for FUZZ_SECONDS under libFuzzer (clang)
 #   make bench       the figures: check cost against exec, expiry cost, views, console
 #   make screenshots the console's PNGs in screenshots/, from real runs in tmux
 #   make install     PREFIX=/usr/local DESTDIR=
@@ -14,9 +17,16 @@ DESTDIR  ?=
 CC       ?= cc
 OPT      ?= -O2
 CFLAGS   ?= $(OPT)
-WARN      = -Wall -Wextra -Werror
+WERROR   ?= -Werror
+WARN      = -Wall -Wextra $(WERROR)
 STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-CPPFLAGS += -Isrc
+# -Isrc and the sanitizers of check-asan and fuzz hold whatever CPPFLAGS or
+# CFLAGS the environment or the command line gives.
+override CPPFLAGS += -Isrc
+SANITIZE ?=
+override CFLAGS += $(SANITIZE)
+LDFLAGS  ?=
+LDLIBS   ?=
 LDLIBS_DB = -ldb -lcdb -lcrypto
 LDLIBS_UI = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g
@@ -56,31 +66,31 @@ $(B)/ui/%.o: src/ui/%.c $(wildcard src/ui/*.h) src/core/*.h
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDFLAGS)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDLIBS)
 
 $(B)/librelaygate.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
 $(B)/%: src/%.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 # Test drivers: not installed.
 $(B)/stress: tests/stress.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 $(B)/bench: tests/bench.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 $(B)/unit/%: tests/unit/%.c tests/unit/helpers.h $(B)/librelaygate.a
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) -lcmocka
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) -lcmocka $(LDLIBS)
 
 units: $(UNITS:%=$(B)/unit/%)
 
 # The same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
-	$(MAKE) B=build/asan OPT="-O1 $(SAN)" units
+	$(MAKE) B=build/asan OPT=-O1 SANITIZE="$(SAN)" units
 
 PROVE = CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' --timer
 
@@ -88,6 +98,56 @@ check: all units asan
 	$(PROVE) $(UNITS:%=$(B)/unit/%) $(UNITS:%=build/asan/unit/%)
 	RELAYGATE_BUILD=$(CURDIR)/$(B) prove --timer tests/*.t
 	$(MAKE) lint-man
+
+# Every fuzz target's corpus through the target once, as a plain program.
+FUZZ = addr rules config pop grantrec journal viewprefix
+
+$(B)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(B)/librelaygate.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
+
+replays: $(FUZZ:%=$(B)/fuzz/replay-%)
+
+check-corpus: replays
+	@for t in $(FUZZ); do $(B)/fuzz/replay-$$t tests/fuzz/corpus/$$t || exit 1; done
+
+check: check-corpus
+
+# The unit tests, the program tests and the corpora, every program built
+# with ASan+UBSan, whatever CFLAGS says.  LD_PRELOAD (faketime, nss_wrapper)
+# comes before the ASan runtime in the tests: that is expected.
+ASAN_ENV = ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check-asan:
+	$(MAKE) B=build/asan OPT=-O1 SANITIZE="$(SAN)" all units replays
+	$(ASAN_ENV) $(PROVE) $(UNITS:%=build/asan/unit/%)
+	$(ASAN_ENV) $(MAKE) B=build/asan check-corpus
+	$(ASAN_ENV) RELAYGATE_BUILD=$(CURDIR)/build/asan prove --timer tests/*.t
+
+# libFuzzer (clang): each target for FUZZ_SECONDS, new inputs kept under
+# build/fuzz/work, a crash written to build/fuzz/crash-TARGET-*; the
+# executions of each run in build/fuzz/TARGET.log.  make -j2 fuzz runs two
+# at a time.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+
+$(B)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/librelaygate.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) B=build/fuzz CC=$(FUZZ_CC) OPT="-O1" SANITIZE="$(SAN) -fsanitize=fuzzer-no-link" $(FUZZ:%=build/fuzz/fuzz/fuzz-%)
+
+fuzz-run-%: fuzz-build
+	@mkdir -p build/fuzz/work/$*
+	@echo "fuzz $*: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz/fuzz-$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/crash-$*- build/fuzz/work/$* tests/fuzz/corpus/$* \
+	    >build/fuzz/$*.log 2>&1 || { tail -60 build/fuzz/$*.log; exit 1; }
+	@echo "fuzz $*: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$*.log) executions in $(FUZZ_SECONDS) s, no crash"
+
+fuzz: $(FUZZ:%=fuzz-run-%)
 
 lint-man:
 	mandoc -Tlint -W warning man/*.[58]
@@ -108,5 +168,5 @@ install: $(BINS)
 clean:
 	rm -rf build
 
-.PHONY: all units asan check lint-man bench screenshots install clean
+.PHONY: all units asan check check-asan check-corpus replays fuzz fuzz-build lint-man bench screenshots install clean
 .SECONDARY:

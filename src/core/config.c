@@ -7,9 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/config.h"
 
-enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID };
+enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID, T_NETS };
 
 /* Every setting once: its file name, its environment names, where it goes. */
 static const struct setting {
@@ -41,7 +42,7 @@ static const struct setting {
 	    offsetof(struct config, passwords), sizeof ((struct config *)0)->passwords },
 	{ "apop_only", "RELAYGATE_APOP_ONLY", NULL, T_BOOL,
 	    offsetof(struct config, apop_only), 0 },
-	{ "plain_networks", "RELAYGATE_PLAIN_NETWORKS", NULL, T_TEXT,
+	{ "plain_networks", "RELAYGATE_PLAIN_NETWORKS", NULL, T_NETS,
 	    offsetof(struct config, plain_networks),
 	    sizeof ((struct config *)0)->plain_networks },
 	{ "min_uid", "RELAYGATE_MIN_UID", NULL, T_UID,
@@ -94,17 +95,26 @@ assign(struct config *c, const struct setting *st, const char *value,
     const char *where, struct err *e)
 {
 	char *dst = (char *)c + st->off;
+	struct addr any;
+	struct err why;
 	long v;
 
 	switch (st->type) {
 	case T_PATH:
 	case T_TEXT:
+	case T_NETS:
 		if (strlen(value) >= st->size) {
 			err_set(e, ERR_PERM, 0, "%s: too long", where);
 			return -1;
 		}
 		if (st->type == T_PATH && value[0] != '/') {
 			err_set(e, ERR_PERM, 0, "%s: must be an absolute path", where);
+			return -1;
+		}
+		/* A network list is checked whole now, not at the first login it would fail. */
+		if (st->type == T_NETS && (addr_parse("0.0.0.0", &any, NULL) < 0 ||
+		    addr_in_list(&any, value, &why) < 0)) {
+			err_set(e, ERR_PERM, 0, "%s: %s", where, why.msg);
 			return -1;
 		}
 		memcpy(dst, value, strlen(value) + 1);

@@ -343,10 +343,13 @@ pop_user_ok(const char *user, struct err *e)
 	}
 	for (p = (const unsigned char *)user; *p != '\0'; p++)
 		if (*p <= ' ' || *p == 0x7f || *p == ':' || *p == '/') {
-			err_set(e, ERR_PERM, 0, "user name %.64s: no spaces, control characters, ':' or '/'",
-			    user);
+			err_set(e, ERR_PERM, 0, "a user name holds no spaces, control characters, ':' or '/'");
 			return -1;
 		}
+	if (strstr(user, "..") != NULL) {
+		err_set(e, ERR_PERM, 0, "a user name holds no \"..\"");
+		return -1;
+	}
 	return 0;
 }
 
