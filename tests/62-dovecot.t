@@ -9,7 +9,7 @@ plan 12
 NSSW=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -1)
 if ! command -v dovecot >/dev/null || ! command -v curl >/dev/null || [ -z "$NSSW" ]; then
 	for i in $(seq 12); do skip "dovecot, curl or libnss-wrapper not installed"; done
-	exit 0
+	done_testing
 fi
 D=$T_TMP/dovecot
 mkdir -p "$D/mail/alice" "$D/mail/bob"
@@ -86,7 +86,7 @@ i=0; while [ ! -s "$D/run/master.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i +
 master=$(cat "$D/run/master.pid" 2>/dev/null)
 stop_dovecot() { stop_pid "$master"; master=; }
 trap 'stop_dovecot; rm -rf "$T_TMP"' EXIT
-ok "$([ -n "$master" ] && kill -0 "$master"; echo $?)" "our own Dovecot runs on 127.0.0.1:$port (master $master)"
+ok "our own Dovecot runs on 127.0.0.1:$port (master $master)" eval '[ -n "$master" ] && kill -0 "$master"'
 
 pop() {	# pop SOURCE USER PASS [curl options]: curl's exit status
 	local src=$1 u=$2 p=$3
@@ -99,7 +99,7 @@ granted() { relaygate list --all | awk -F'\t' -v a="$1" '$1 == a { print $3, $4 
 is "$(pop 127.0.0.9 alice alice-pw)" 0 "USER/PASS with the right password: curl logs in"
 # (The post-login script records the same address again afterwards; the
 # chain's own record shows in the auth process's log.)
-ok "$(grep -q 'auth: .*relaygate-allow: 127.0.0.9 may relay for 900s (user alice, pop3)' "$D/dovecot.log"; echo $?)" "relaygate-allow in the checkpassword chain recorded 127.0.0.9 for alice"
+ok "relaygate-allow in the checkpassword chain recorded 127.0.0.9 for alice" grep -q 'auth: .*relaygate-allow: 127.0.0.9 may relay for 900s (user alice, pop3)' "$D/dovecot.log"
 is "$(granted 127.0.0.9 | cut -d' ' -f1)" "alice" "and the store holds a grant for 127.0.0.9"
 is "$(pop 127.0.0.10 alice wrong)" 67 "a wrong password: login denied (curl 67)"
 is "$(granted 127.0.0.10)" "" "and no grant for 127.0.0.10"
