@@ -33,7 +33,7 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 B ?= build
 
-CORE   = err addr config grant relay view sched chain rules ruleset pop secret
+CORE   = err addr config grant relay view sched chain rules ruleset pop secret text
 STORES = lock dirsync bdbfile pagelog grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw

@@ -52,7 +52,7 @@ is "$RC:$ERR" "1:relaygate passwd: bob has no POP password" "--delete again: 1"
 # A store others may read is refused, by passwd and by the checker.
 chmod 644 "$RELAYGATE_PASSWORDS"
 run relaygate passwd --list
-is "$RC:$ERR" "111:relaygate passwd: $RELAYGATE_PASSWORDS is open to other users (mode 0644); refusing to use it: chmod o-rwx $RELAYGATE_PASSWORDS" "a world-readable store: refused (111) with the fix in the message"
+is "$RC:$ERR" "111:relaygate passwd: $RELAYGATE_PASSWORDS is open to other users (mode 0644); refusing to use it: chmod g-w,o-rwx $RELAYGATE_PASSWORDS" "a world-readable store: refused (111) with the fix in the message"
 run bash -c 'printf "nobody\0Tr0ub4dor&3\0\0" | RELAYGATE_MIN_UID=0 relaygate-checkpw true 3<&0'
 like "$RC:$ERR" "^111:relaygate-checkpw: .* is open to other users \(mode 0644\)" "relaygate-checkpw refuses it too (111)"
 chmod 600 "$RELAYGATE_PASSWORDS"

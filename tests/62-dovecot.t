@@ -37,7 +37,7 @@ chmod 600 "$D/passwords.db"
 # (script-login passes no environment on: name the test's configuration.)
 cat >"$D/postlogin" <<S
 #!/bin/sh
-RELAYGATE_CONF=$D/relaygate.conf exec $RELAYGATE_BUILD/relaygate-allow -p pop3-postlogin "\$@"
+ASAN_OPTIONS=${ASAN_OPTIONS-} RELAYGATE_CONF=$D/relaygate.conf exec $RELAYGATE_BUILD/relaygate-allow -p pop3-postlogin "\$@"
 S
 chmod 755 "$D/postlogin"
 port=$(free_port)
@@ -53,7 +53,7 @@ auth_mechanisms = plain login apop
 auth_failure_delay = 0
 mail_location = maildir:$D/mail/%u
 first_valid_uid = 1000
-import_environment = LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP RELAYGATE_CONF TZ
+import_environment = LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP RELAYGATE_CONF TZ ASAN_OPTIONS UBSAN_OPTIONS
 passdb {
   driver = checkpassword
   args = $RELAYGATE_BUILD/relaygate-checkpw $RELAYGATE_BUILD/relaygate-allow

@@ -20,7 +20,7 @@ ok "a corpus of at least 40 rules files ($nfiles)" [ "$nfiles" -ge 40 ]
 is "$same${differ:+ (differ:$differ)}" "$nfiles" "every corpus file compiles to the cdb tcprules writes, byte for byte"
 
 # --- the IPv6 variant's files too, against its own tcprules ---
-v6=$RELAYGATE_BUILD/peers/ucspi-tcp-ipv6/usr/bin
+v6=$RELAYGATE_PEERS/ucspi-tcp-ipv6/usr/bin
 if [ -x "$v6/tcprules" ]; then
 	printf '2001:db8::1:allow,RELAYCLIENT=""\n2001:db8:0:1::5:deny\n2001:db8:1::allow,P="prefix"\n::ffff:127.0.0.2:allow\n127.:allow\n:allow\n' >"$T_TMP/v6.rules"
 	"$v6/tcprules" "$T_TMP/ref6.cdb" "$T_TMP/ref6.tmp" <"$T_TMP/v6.rules"

@@ -4,6 +4,8 @@
 
 set -u
 : "${RELAYGATE_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
+# Reference programs unpacked by tools/deps (never installed), whichever build is tested.
+: "${RELAYGATE_PEERS:=$(cd "$(dirname "$0")/.." && pwd)/build/peers}"
 PATH=$RELAYGATE_BUILD:$PATH
 export PATH
 

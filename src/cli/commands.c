@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "core/relay.h"
+#include "core/text.h"
 #include "core/view.h"
 
 const struct command cli_commands[] = {
@@ -409,6 +410,7 @@ cmd_check(const struct config *c, int argc, char **argv)
 	static const struct option lo[] = { HELP, END };
 	struct relay_decision d;
 	int64_t now = (int64_t)time(NULL);
+	char note[4 * GRANT_TEXT_MAX], rc[4 * GRANT_TEXT_MAX];
 	struct addr a;
 	struct err e;
 	int ch, x;
@@ -423,11 +425,12 @@ cmd_check(const struct config *c, int argc, char **argv)
 	switch (d.answer) {
 	case RELAY_PIN:
 		printf("%s may relay: pinned%s%s, RELAYCLIENT=\"%s\"\n", a.text,
-		    d.grant.note[0] ? " - " : "", d.grant.note, d.relayclient);
+		    d.grant.note[0] ? " - " : "", text_escape(note, sizeof note, d.grant.note),
+		    text_escape(rc, sizeof rc, d.relayclient));
 		break;
 	case RELAY_GRANT:
 		printf("%s may relay: granted, %" PRId64 "s left, RELAYCLIENT=\"%s\"\n",
-		    a.text, grant_remaining(&d.grant, now), d.relayclient);
+		    a.text, grant_remaining(&d.grant, now), text_escape(rc, sizeof rc, d.relayclient));
 		break;
 	case RELAY_NO:
 		if (d.grant.expires != 0)
@@ -537,9 +540,10 @@ static void
 print_skip(const char *name, const char *why, void *arg)
 {
 	long *skipped = arg;
+	char q[300];
 
 	(*skipped)++;
-	printf("skipped\t%s\t%s\n", name, why);
+	printf("skipped\t%s\t%s\n", text_escape(q, sizeof q, name), why);
 }
 
 int

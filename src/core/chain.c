@@ -6,6 +6,7 @@
 #include "core/chain.h"
 #include "core/config.h"
 #include "core/relay.h"
+#include "core/text.h"
 
 const char *
 chain_client(void)
@@ -66,6 +67,7 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	struct addr a;
 	struct err e;
 	const char *user = getenv("USER");
+	char safe[GRANT_USER_MAX];
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -77,6 +79,8 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 		return;
 	if (user == NULL)
 		user = "";
+	/* An odd USER (control characters, too long) still gets its grant: recorded and logged escaped. */
+	user = text_escape(safe, sizeof safe, user);
 	if (proto == NULL)
 		proto = guess_proto();
 	rc = relay_allow(&c, &a, user, proto, c.expiry, now, &e);

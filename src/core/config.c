@@ -1,10 +1,12 @@
 /* config: defaults, configuration file and environment; see config.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/addr.h"
@@ -54,6 +56,8 @@ static const struct setting {
 	    offsetof(struct config, dotpassword), 0 },
 	{ "fail_delay_ms", "RELAYGATE_FAIL_DELAY_MS", NULL, T_MSEC,
 	    offsetof(struct config, fail_delay_ms), 0 },
+	{ "checkpw_timeout", "RELAYGATE_CHECKPW_TIMEOUT", NULL, T_SECONDS,
+	    offsetof(struct config, checkpw_timeout), 0 },
 };
 
 int
@@ -171,6 +175,16 @@ trim(char *s)
 	return s;
 }
 
+/* /dev/null, which names "no settings" (RELAYGATE_CONF=/dev/null). */
+static int
+is_null_device(const struct stat *sb)
+{
+	struct stat null;
+
+	return S_ISCHR(sb->st_mode) && stat("/dev/null", &null) == 0 &&
+	    S_ISCHR(null.st_mode) && sb->st_rdev == null.st_rdev;
+}
+
 /* One "name = value" per line; '#' starts a comment line. */
 static int
 read_file(struct config *c, const char *path, int must_exist, struct err *e)
@@ -179,12 +193,24 @@ read_file(struct config *c, const char *path, int must_exist, struct err *e)
 	char line[1024], where[PATH_MAX + 32];
 	char *name, *value, *eq;
 	const struct setting *st;
-	int lineno = 0, rc = 0;
+	struct stat sb;
+	int lineno = 0, rc = 0, fd;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	/* Not blocking, and only a regular file: a FIFO there must not hang a login. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		err_set(e, ERR_TEMP, errno, "open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || !(S_ISREG(sb.st_mode) || is_null_device(&sb))) {
+		err_set(e, ERR_TEMP, 0, "read %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		err_set(e, ERR_TEMP, errno, "read %s", path);
+		close(fd);
 		return -1;
 	}
 	snprintf(c->file, sizeof c->file, "%s", path);
@@ -245,6 +271,7 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 	c->min_uid = 1000;
 	snprintf(c->ext_separator, sizeof c->ext_separator, "-");
 	c->fail_delay_ms = 1000;
+	c->checkpw_timeout = 60;
 
 	if (path == NULL && trust_env)
 		path = getenv("RELAYGATE_CONF");

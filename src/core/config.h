@@ -33,6 +33,7 @@ struct config {
 	char ext_separator[4];		/* user-ext logins ("": none) */
 	int dotpassword;		/* fall back to ~/Maildir/.password */
 	long fail_delay_ms;		/* pause after a failed login */
+	long checkpw_timeout;		/* seconds relaygate-checkpw may take in all */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
 

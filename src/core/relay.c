@@ -129,6 +129,7 @@ relay_check(const struct config *c, const struct addr *a, int64_t now,
 	if (!pinned) {
 		snprintf(d->grant.addr, sizeof d->grant.addr, "%s", a->text);
 		d->grant.expires = expires;
+		grant_cap(&d->grant, now);
 	}
 	if (!grant_live(&d->grant, now))
 		return 0;
@@ -213,12 +214,15 @@ int
 relay_expire(const struct config *c, int64_t now, long *removed, struct err *e)
 {
 	struct grantdb *db;
+	long capped;
 
 	*removed = 0;
 	/* A sweep may touch many pages: give libdb room to hold them. */
 	if ((db = open_store(c, GRANTDB_WRITE, NO_CREATE, 64u << 20, e)) == NULL)
 		return -1;
-	if (grantdb_expire(db, now, removed, e) < 0)
+	/* And a grant from a clock that was ahead lives no longer than the longest lifetime from now. */
+	if (grantdb_expire(db, now, removed, e) < 0 ||
+	    grantdb_cap_expiry(db, now + RELAY_TTL_MAX, &capped, e) < 0)
 		return finish(db, -1, e);
 	return finish(db, 0, e);
 }

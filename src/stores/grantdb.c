@@ -1015,6 +1015,69 @@ grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 	return rc;
 }
 
+/* The latest timed entries of the expiry order, while they expire after x->now. */
+static int
+collect_late(const unsigned char *k, size_t n, const struct grant *g, void *arg)
+{
+	struct due_ctx *x = arg;
+	struct grant kg;
+
+	(void)g;
+	if (grantdb_key_parse(GRANTDB_BY_EXPIRY, k, n, &kg) < 0 || kg.pinned)
+		return 0;	/* the pins, after every timed grant: passed over */
+	if (kg.expires <= x->now)
+		return 1;
+	x->out[x->n].expires = kg.expires;
+	memcpy(x->out[x->n].addr, kg.addr, sizeof kg.addr);
+	memcpy(x->out[x->n].key, k, n);
+	x->out[x->n].klen = n;
+	return ++x->n == x->max;
+}
+
+int
+grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err *e)
+{
+	enum { BATCH = 1024 };
+	struct due_ctx x;
+	struct grant g;
+	size_t i;
+	int r, rc = 0;
+
+	*capped = 0;
+	if (must_write(db, e) < 0)
+		return -1;
+	if ((x.out = malloc(BATCH * sizeof *x.out)) == NULL) {
+		err_set(e, ERR_TEMP, errno, "cap expiries in %s", db->gpath);
+		return -1;
+	}
+	x.now = latest;
+	x.max = BATCH;
+	do {
+		x.n = 0;
+		if (grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 1, 0, collect_late, &x, e) < 0) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < x.n && rc == 0; i++) {
+			if ((r = grantdb_get(db, x.out[i].addr, &g, e)) < 0) {
+				rc = -1;
+			} else if (r == 1 && !g.pinned && g.expires > latest) {
+				g.expires = latest;
+				if (grantdb_put(db, &g, e) < 0)
+					rc = -1;
+				else
+					(*capped)++;
+			} else if (del_key(db->meta, x.out[i].key, x.out[i].klen, db->mpath, e) < 0) {
+				rc = -1;	/* (an entry that is not its grant's goes, as in a sweep) */
+			} else {
+				db->dirty = 1;
+			}
+		}
+	} while (rc == 0 && x.n == BATCH);
+	free(x.out);
+	return rc;
+}
+
 int
 grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
 {

@@ -130,6 +130,12 @@ int grantdb_counts(struct grantdb *db, struct grantdb_counts *n, struct err *e);
 /* Remove grants expired at now (expires <= now), cheapest first; *removed counts them. 0, or -1 and e. */
 int grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e);
 
+/*
+ * Bring every grant that expires after latest (a clock that was ahead when
+ * it was written) down to latest; *capped counts them. 0, or -1 and e.
+ */
+int grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err *e);
+
 /* The earliest expiry of any grant: 1 and *when, 0 none, -1 and e. */
 int grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e);
 

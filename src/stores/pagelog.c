@@ -8,7 +8,12 @@
  *   'E' u8, 0 u8, 0 u16, record count u32, FNV-1a 64 of all before it u64
  * It is written as JOURNAL.new and renamed to JOURNAL when complete, so a
  * file named JOURNAL is always whole; JOURNAL.new is always garbage.
+ *
+ * Before the rename, the space the apply will need is reserved in each file
+ * (fallocate, the size kept), so a full disk fails a change before it
+ * happens, never half way through its apply.
  */
+#define _GNU_SOURCE	/* fallocate(2) and FALLOC_FL_KEEP_SIZE: Linux's reservation */
 #include <db.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -507,6 +512,36 @@ by_place(const void *a, const void *b)
 	return x->i > y->i ? -1 : x->i < y->i;	/* newest first */
 }
 
+/* pwritev(2) all of iov[0, cnt) at off, going on after a short write. 0, or -1 and errno. */
+static int
+write_all(int fd, struct iovec *iov, int cnt, uint64_t off)
+{
+	ssize_t w;
+
+	while (cnt > 0) {
+		if ((w = pwritev(fd, iov, cnt, (off_t)off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		off += (uint64_t)w;
+		while (cnt > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 /* Write the newest version of each page of recs[from, to) (all 'W'), in file order, adjacent pages in one pwritev(2). */
 static int
 apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
@@ -514,7 +549,6 @@ apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
 {
 	struct iovec iov[IOV_BATCH];
 	size_t n = 0, i, k;
-	ssize_t w;
 
 	for (i = from; i < to; i++) {
 		sp[n].file = recs[i].file;
@@ -541,13 +575,8 @@ apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
 		while (k < n && sp[k].file == f && sp[k].off == sp[k - 1].off)
 			k++;		/* older versions of the last page taken */
 		step();
-		for (;;) {
-			w = pwritev(fds[f], iov, cnt, (off_t)off);
-			if (w >= 0 || errno != EINTR)
-				break;
-		}
-		if (w != (ssize_t)(next - off)) {
-			err_set(e, ERR_TEMP, w < 0 ? errno : EIO, "write %s", names[f]);
+		if (write_all(fds[f], iov, cnt, off) < 0) {
+			err_set(e, ERR_TEMP, errno, "write %s", names[f]);
 			return -1;
 		}
 	}
@@ -616,6 +645,46 @@ finish(const char *journal, int sync, struct err *e)
 	return 0;
 }
 
+/*
+ * Reserve, without changing their sizes, the blocks the held writes will
+ * need in each watched file: the most each file reaches while they apply.
+ * 0, or -1 and e (ENOSPC: the disk is full; nothing has changed).
+ */
+static int
+reserve(struct err *e)
+{
+	uint64_t size[PAGELOG_FILES], most[PAGELOG_FILES];
+	struct stat st;
+	size_t i;
+	unsigned f;
+
+	for (f = 0; f < PAGELOG_FILES; f++) {
+		size[f] = most[f] = 0;
+		if (pl.w[f].fd >= 0 && fstat(pl.w[f].fd, &st) == 0)
+			size[f] = most[f] = (uint64_t)st.st_size;
+	}
+	for (i = 0; i < pl.nrecs; i++) {
+		f = pl.recs[i].file;
+		if (pl.recs[i].type == 'T')
+			size[f] = pl.recs[i].off;
+		else if (pl.recs[i].off + pl.recs[i].len > size[f])
+			size[f] = pl.recs[i].off + pl.recs[i].len;
+		if (size[f] > most[f])
+			most[f] = size[f];
+	}
+	for (f = 0; f < PAGELOG_FILES; f++) {
+		if (pl.w[f].fd < 0 || most[f] == 0)
+			continue;
+		if (fallocate(pl.w[f].fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)most[f]) == 0)
+			continue;
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			continue;	/* a file system without it: the apply may still find it full */
+		err_set(e, ERR_TEMP, errno, "reserve space in %s", pl.w[f].name);
+		return -1;
+	}
+	return 0;
+}
+
 int
 pagelog_commit(const char *journal, int sync, struct err *e)
 {
@@ -630,7 +699,7 @@ pagelog_commit(const char *journal, int sync, struct err *e)
 		err_set(e, ERR_PERM, ENAMETOOLONG, "%s", journal);
 		return -1;
 	}
-	if (write_journal(tmp, sync, e) < 0)
+	if (reserve(e) < 0 || write_journal(tmp, sync, e) < 0)
 		return -1;
 	step();
 	if (rename(tmp, journal) < 0) {
@@ -646,9 +715,12 @@ pagelog_commit(const char *journal, int sync, struct err *e)
 		fds[f] = pl.w[f].fd;
 		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
 	}
+	/* The change has happened: the journal is in place.  Should applying
+	 * it fail, it stays for the next opener to finish, and what is held
+	 * stays too, so this session reads what it committed. */
 	if (apply(pl.recs, pl.nrecs, fds, names, PAGELOG_FILES, sync, e) < 0 ||
 	    finish(journal, sync, e) < 0)
-		return -1;
+		return 1;
 	drop_held();	/* the session goes on, watching the same files */
 	return 0;
 }

@@ -35,10 +35,11 @@ void pagelog_begin(void);
 int pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name);
 
 /*
- * Make the held writes happen: journal, rename, apply, fsync (when sync),
- * remove the journal; the session goes on with nothing held.
- * 0, or -1 and e; after a failure before the rename
- * nothing has changed, after it the next pagelog_recover finishes the work.
+ * Make the held writes happen: reserve the space they need, journal,
+ * rename, apply, fsync (when sync), remove the journal; the session goes on
+ * with nothing held.  0 done; -1 and e: nothing has changed (a full disk is
+ * found here, before the rename); 1 and e: done (the journal is in place)
+ * but applying it failed, so the next pagelog_recover finishes the work.
  */
 int pagelog_commit(const char *journal, int sync, struct err *e);
 

@@ -72,7 +72,7 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 	}
 	if (write && create && bdbfile_ensure(path, 0600, 0, e) < 0)
 		goto fail;
-	if ((db->lockfd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC)) < 0) {
+	if ((db->lockfd = open(path, (write ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		err_set(e, ERR_TEMP, errno, "open %s", path);
 		goto fail;
 	}
@@ -80,9 +80,14 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 		err_set(e, ERR_TEMP, errno, "stat %s", path);
 		goto fail;
 	}
-	if (st.st_mode & 0007) {
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, ERR_PERM, 0, "%s is not a regular file; refusing to use it", path);
+		goto fail;
+	}
+	/* 0600 or 0640 (a dedicated group may read): group write or any access by others is refused. */
+	if (st.st_mode & 0027) {
 		err_set(e, ERR_PERM, 0, "%s is open to other users (mode %04o); refusing to "
-		    "use it: chmod o-rwx %s", path, (unsigned)(st.st_mode & 07777), path);
+		    "use it: chmod g-w,o-rwx %s", path, (unsigned)(st.st_mode & 07777), path);
 		goto fail;
 	}
 	if (bdbfile_lock(db->lockfd, path, write ? LOCK_EX : LOCK_SH, timeout_ms, e) < 0)

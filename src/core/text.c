@@ -1,0 +1,42 @@
+/* text: escaping outside text for logs and batch output; see text.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/text.h"
+
+static int
+special(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\';
+}
+
+char *
+text_escape(char *out, size_t outsz, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, need;
+
+	for (; *p != '\0'; p++) {
+		need = special(*p) ? 4 : 1;
+		if (o + need + 4 > outsz) {	/* room for "..." and the NUL */
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (need == 4)
+			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int
+text_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (special((unsigned char)*s))
+			return 0;
+	return 1;
+}
