@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1096,7 +1097,11 @@ grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
 
 /* --- format 1 to 2 --- */
 
-/* Format 1 kept details under 'p' ADDRESS (pins) and 'x' EXPIRY ADDRESS. */
+/*
+ * Format 1 kept details under 'p' ADDRESS (pins) and 'x' EXPIRY ADDRESS;
+ * a store being repaired has them under 'a' A already (format 2, without
+ * the orders and counts, which are made here).
+ */
 static int
 upgrade_one(const struct grant *g0, void *arg)
 {
@@ -1107,6 +1112,13 @@ upgrade_one(const struct grant *g0, void *arg)
 	size_t kn, an = strlen(g.addr), n;
 	int r;
 
+	if ((kn = addr_bin(g.addr, k + 1)) > 0) {
+		k[0] = 'a';
+		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->mpath, g.addr, e);
+		if (r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
+		    (g.pinned || m.expires == g.expires))
+			goto found;
+	}
 	k[0] = g.pinned ? 'p' : 'x';
 	kn = 1;
 	if (!g.pinned) {
@@ -1118,6 +1130,7 @@ upgrade_one(const struct grant *g0, void *arg)
 	if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
 		return -1;
 	if (r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned) {
+found:
 		g.granted = m.granted;
 		memcpy(g.user, m.user, sizeof g.user);
 		memcpy(g.proto, m.proto, sizeof g.proto);
@@ -1256,4 +1269,637 @@ int
 grantrec_value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
 {
 	return value_decode(v, size, expires, pinned);
+}
+
+/* --- verify and repair --- */
+
+struct fsck {
+	grantdb_note note;
+	void *arg;
+	struct grantdb_tally *t;
+	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX];
+};
+
+static void say(struct fsck *x, int problem, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct fsck *x, int problem, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (problem)
+		x->t->problems++;
+	x->note(line, x->arg);
+}
+
+/* Bytes from a file, shown safely: printable as they are, the rest as \xNN. */
+static const char *
+shown(const void *p, size_t n, char *buf, size_t cap)
+{
+	const unsigned char *c = p;
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 8 < cap; i++) {
+		if (c[i] > 0x20 && c[i] < 0x7f && c[i] != '\\')
+			buf[o++] = (char)c[i];
+		else
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c[i]);
+	}
+	if (i < n)
+		o += (size_t)snprintf(buf + o, cap - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
+static int
+fsck_paths(struct fsck *x, const char *dir, struct err *e)
+{
+	if (snprintf(x->gpath, sizeof x->gpath, "%s/%s", dir, GRANTDB_FILE) >= PATH_MAX ||
+	    snprintf(x->mpath, sizeof x->mpath, "%s/%s", dir, GRANTDB_META) >= PATH_MAX ||
+	    snprintf(x->jpath, sizeof x->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "open store in %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* A grants.db record as a grant: 0, or -1 (not an address in normal form, or not an expiry). */
+static int
+grant_record(const DBT *k, const DBT *v, struct grant *g)
+{
+	struct addr a;
+	size_t n = k->size;
+
+	memset(g, 0, sizeof *g);
+	if (n > 0 && ((const char *)k->data)[n - 1] == '\0')
+		n--;
+	if (n == 0 || n >= sizeof g->addr || memchr(k->data, '\0', n) != NULL)
+		return -1;
+	memcpy(g->addr, k->data, n);
+	g->addr[n] = '\0';
+	if (addr_parse(g->addr, &a, NULL) < 0 || strcmp(a.text, g->addr) != 0 ||
+	    value_decode(v->data, v->size, &g->expires, &g->pinned) < 0)
+		return -1;
+	if (g->pinned)
+		g->expires = 0;
+	return 0;
+}
+
+/* Does key k (kn bytes) exist in d?  1, 0, or -1. */
+static int
+has_key(DB *d, const void *k, size_t kn)
+{
+	DBT kk, vv;
+	int ret;
+
+	bdbfile_dbt_in(&kk, k, kn);
+	memset(&vv, 0, sizeof vv);
+	vv.flags = DB_DBT_PARTIAL;
+	ret = d->get(d, NULL, &kk, &vv, 0);
+	return ret == 0 ? 1 : ret == DB_NOTFOUND ? 0 : -1;
+}
+
+/* The details record of addr in meta, decoded: 1, 0 none, -1 damaged or unreadable. */
+static int
+details_of(DB *meta, const char *addr, struct grant *m)
+{
+	unsigned char kb[1 + ABIN_MAX], v[META_MAX];
+	size_t an;
+	DBT k, d;
+	int ret;
+
+	if ((an = addr_bin(addr, kb + 1)) == 0)
+		return -1;
+	kb[0] = 'a';
+	bdbfile_dbt_in(&k, kb, an + 1);
+	bdbfile_dbt_out(&d, v, sizeof v);
+	ret = meta->get(meta, NULL, &k, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0 || meta_decode(v, d.size, m) < 0)
+		return -1;
+	return 1;
+}
+
+/* grants.db's word on addr: 1 and *g, 0 none, -1 unreadable. */
+static int
+grant_of(DB *grants, const char *addr, struct grant *g)
+{
+	char v[VALUE_MAX];
+	DBT k, d;
+	int ret;
+
+	memset(g, 0, sizeof *g);
+	bdbfile_dbt_in(&k, addr, strlen(addr) + 1);
+	bdbfile_dbt_out(&d, v, sizeof v);
+	ret = grants->get(grants, NULL, &k, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0 || value_decode(v, d.size, &g->expires, &g->pinned) < 0)
+		return -1;
+	snprintf(g->addr, sizeof g->addr, "%s", addr);
+	if (g->pinned)
+		g->expires = 0;
+	return 1;
+}
+
+/* Check grant g of grants.db against grants-meta.db: its details and its two order entries. */
+static void
+verify_grant(struct fsck *x, DB *meta, const struct grant *g)
+{
+	unsigned char k[GRANTDB_KEY_MAX];
+	struct grant m;
+	size_t n;
+	int r;
+
+	if ((r = details_of(meta, g->addr, &m)) <= 0) {
+		say(x, 1, "%s: %s details for %s", x->mpath, r == 0 ? "no" : "damaged", g->addr);
+		return;
+	}
+	if (m.pinned != g->pinned || (!g->pinned && m.expires != g->expires))
+		say(x, 1, "%s: the details for %s disagree with %s", x->mpath, g->addr, x->gpath);
+	m.pinned = g->pinned;
+	m.expires = g->expires;
+	snprintf(m.addr, sizeof m.addr, "%s", g->addr);
+	if ((n = grantdb_key(GRANTDB_BY_EXPIRY, &m, k)) == 0 || has_key(meta, k, n) != 1)
+		say(x, 1, "%s: %s is missing from the expiry order", x->mpath, g->addr);
+	if ((n = grantdb_key(GRANTDB_BY_USER, &m, k)) == 0 || has_key(meta, k, n) != 1)
+		say(x, 1, "%s: %s is missing from the user order", x->mpath, g->addr);
+}
+
+/* Walk grants.db: every record readable, each checked against meta (may be NULL). */
+static void
+verify_grants(struct fsck *x, DB *grants, DB *meta)
+{
+	char kb[512], vb[512], q[600];
+	struct grant g;
+	struct err e;
+	DBC *c;
+	DBT k, v;
+	long n = 0;
+	int ret;
+
+	if ((ret = grants->cursor(grants, NULL, &c, 0)) != 0) {
+		bdbfile_err(&e, ret, "read", x->gpath);
+		say(x, 1, "%s", e.msg);
+		return;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&v, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &v, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&e, ret, "read", x->gpath);
+			say(x, 1, "%s (after %ld records): the rest cannot be read", e.msg, n);
+			break;
+		}
+		n++;
+		if (grant_record(&k, &v, &g) < 0) {
+			say(x, 1, "%s: a damaged record: key %s", x->gpath,
+			    shown(k.data, k.size, q, sizeof q));
+			continue;
+		}
+		x->t->grants++;
+		x->t->pinned += g.pinned;
+		if (meta != NULL)
+			verify_grant(x, meta, &g);
+	}
+	c->close(c);
+}
+
+/* Walk grants-meta.db: the format, the counts, and that every entry is a grant's. */
+static void
+verify_meta(struct fsck *x, DB *grants, DB *meta)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + 64], vb[META_MAX];
+	struct grant kg, g, m;
+	char q[600];
+	struct err e;
+	int have_v = 0, have_c = 0, ret, r;
+	DBC *c;
+	DBT k, v;
+
+	if ((ret = meta->cursor(meta, NULL, &c, 0)) != 0) {
+		bdbfile_err(&e, ret, "read", x->mpath);
+		say(x, 1, "%s", e.msg);
+		return;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&v, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &v, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&e, ret, "read", x->mpath);
+			say(x, 1, "%s: the rest cannot be read", e.msg);
+			break;
+		}
+		if (k.size == 1 && kb[0] == 'V') {
+			have_v = 1;
+			if (v.size != 1 || vb[0] != FORMAT)
+				say(x, 1, "%s: not of format %d", x->mpath, FORMAT);
+		} else if (k.size == 1 && kb[0] == 'C') {
+			have_c = 1;
+			if (v.size != 16)
+				say(x, 1, "%s: damaged counts", x->mpath);
+			else if ((long)be64_get(vb) != x->t->grants ||
+			    (long)be64_get(vb + 8) != x->t->pinned)
+				say(x, 1, "%s: the counts say %ld grants (%ld pinned), a walk of %s finds %ld (%ld)",
+				    x->mpath, (long)be64_get(vb), (long)be64_get(vb + 8), x->gpath,
+				    x->t->grants, x->t->pinned);
+		} else if (kb[0] == 'a' && grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) == 0) {
+			if (meta_decode(vb, v.size, &m) < 0)
+				say(x, 1, "%s: damaged details for %s", x->mpath, kg.addr);
+			else if (grants != NULL && (r = grant_of(grants, kg.addr, &g)) == 0)
+				say(x, 1, "%s: details for %s, which has no grant", x->mpath, kg.addr);
+		} else if (kb[0] == 'e' && grantdb_key_parse(GRANTDB_BY_EXPIRY, kb, k.size, &kg) == 0) {
+			if (grants != NULL && ((r = grant_of(grants, kg.addr, &g)) == 0 ||
+			    (r == 1 && (g.pinned != kg.pinned || (!g.pinned && g.expires != kg.expires)))))
+				say(x, 1, "%s: a stale expiry entry for %s", x->mpath, kg.addr);
+		} else if (kb[0] == 'u' && grantdb_key_parse(GRANTDB_BY_USER, kb, k.size, &kg) == 0) {
+			if ((r = details_of(meta, kg.addr, &m)) == 0 ||
+			    (r == 1 && strcmp(m.user, kg.user) != 0))
+				say(x, 1, "%s: a stale user entry for %s", x->mpath, kg.addr);
+		} else {
+			say(x, 1, "%s: a damaged or unknown key %s", x->mpath,
+			    shown(kb, k.size, q, sizeof q));
+		}
+	}
+	c->close(c);
+	if (!have_v)
+		say(x, 1, "%s: no format record (format 1, or damaged)", x->mpath);
+	if (!have_c)
+		say(x, 1, "%s: no counts", x->mpath);
+}
+
+/* libdb's verify, then an open for reading: the handle, or NULL after saying why. */
+static DB *
+fsck_open(struct fsck *x, const char *path)
+{
+	struct err e;
+	DB *d;
+
+	if (access(path, F_OK) < 0) {
+		say(x, 1, "%s is missing", path);
+		return NULL;
+	}
+	if (bdbfile_verify(path, &e) < 0)
+		say(x, 1, "%s", e.msg);
+	if (bdbfile_open(&d, path, 1, 0, &e) < 0) {
+		say(x, 1, "%s", e.msg);
+		return NULL;
+	}
+	return d;
+}
+
+int
+grantdb_verify(const char *dir, const struct grantdb_opts *o, grantdb_note note,
+    void *arg, struct grantdb_tally *t, struct err *e)
+{
+	struct fsck x = { note, arg, t, "", "", "" };
+	char tmp[PATH_MAX + 8];
+	struct err je;
+	struct stat st;
+	DB *grants, *meta;
+	int lockfd, r;
+
+	memset(t, 0, sizeof *t);
+	if (fsck_paths(&x, dir, e) < 0 || pagelog_install() < 0)
+		return -1;
+	if (stat(dir, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+		return -1;
+	}
+	if ((lockfd = open(x.gpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
+	    bdbfile_lock(lockfd, x.gpath, LOCK_SH, o->lock_timeout_ms, e) < 0) {
+		close(lockfd);
+		return -1;
+	}
+	if ((r = pagelog_check(x.jpath, 2, &je)) == 1)
+		say(&x, 1, "%s: a change a dead writer left, not yet finished (the next change, or repair, finishes it)", x.jpath);
+	else if (r < 0)
+		say(&x, 1, "%s", je.msg);
+	snprintf(tmp, sizeof tmp, "%s.new", x.jpath);
+	if (access(tmp, F_OK) == 0)
+		say(&x, 1, "%s: an unfinished journal a dead writer left (garbage)", tmp);
+	grants = fsck_open(&x, x.gpath);
+	meta = fsck_open(&x, x.mpath);
+	if (grants != NULL)
+		verify_grants(&x, grants, meta);
+	if (meta != NULL)
+		verify_meta(&x, grants, meta);
+	if (grants != NULL)
+		grants->close(grants, DB_NOSYNC);
+	if (meta != NULL)
+		meta->close(meta, DB_NOSYNC);
+	if (lockfd >= 0)
+		close(lockfd);
+	return 0;
+}
+
+/* Copy path aside as path.damaged-NOW: the bytes as they were, for an expert. */
+static void
+set_aside(struct fsck *x, const char *path)
+{
+	char to[PATH_MAX + 40], buf[65536];
+	ssize_t n;
+	int in, out, ok = 1;
+
+	snprintf(to, sizeof to, "%s.damaged-%lld", path, (long long)time(NULL));
+	if ((in = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		say(x, 0, "could not set aside %s as %s: %s", path, to, strerror(errno));
+		close(in);
+		return;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			ok = 0;
+			break;
+		}
+	if (n < 0 || close(out) < 0)
+		ok = 0;
+	close(in);
+	if (ok)
+		say(x, 0, "set aside the damaged %s as %s", path, to);
+	else
+		say(x, 0, "could not set aside %s as %s: %s", path, to, strerror(errno));
+}
+
+struct salvage {
+	struct fsck *x;
+	DB *ng, *nm;			/* the new files being filled */
+	const char *ngpath, *nmpath;
+	int gdamaged, mdamaged;
+	long from_meta, pins_from_meta, stale;
+};
+
+/* Every readable record of the old grants.db into the new one. */
+static int
+salvage_grants(struct salvage *s, DB *old, struct err *e)
+{
+	char kb[512], vb[512], v[VALUE_MAX], q[600];
+	struct grant g;
+	struct err re;
+	long n = 0;
+	DBC *c;
+	DBT k, d;
+	int ret, vn;
+
+	if ((ret = old->cursor(old, NULL, &c, 0)) != 0) {
+		bdbfile_err(&re, ret, "read", s->x->gpath);
+		say(s->x, 1, "%s", re.msg);
+		s->gdamaged = 1;
+		return 0;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&d, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &d, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&re, ret, "read", s->x->gpath);
+			say(s->x, 1, "%s: unreadable after %ld records", re.msg, n);
+			s->gdamaged = 1;
+			break;
+		}
+		n++;
+		if (grant_record(&k, &d, &g) < 0) {
+			say(s->x, 1, "%s: left out a damaged record: key %s", s->x->gpath,
+			    shown(k.data, k.size, q, sizeof q));
+			s->gdamaged = 1;
+			continue;
+		}
+		vn = snprintf(v, sizeof v, "%" PRId64, g.pinned ? (int64_t)0 : g.expires);
+		if (put_key(s->ng, g.addr, strlen(g.addr) + 1, v, (size_t)vn + 1, s->ngpath, e) < 0) {
+			c->close(c);
+			return -1;
+		}
+	}
+	c->close(c);
+	return 0;
+}
+
+/*
+ * The details of the old grants-meta.db: kept for the grants kept; for a
+ * grant grants.db lost (when it could not be read whole), the grant itself
+ * comes back from its details.  Orders and counts are derived: left behind.
+ */
+static int
+salvage_meta(struct salvage *s, DB *old, struct err *e)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + 64], vb[META_MAX];
+	char v[VALUE_MAX], q[600];
+	struct grant kg, m, g;
+	struct err re;
+	DBC *c;
+	DBT k, d;
+	int ret, r, vn;
+
+	if ((ret = old->cursor(old, NULL, &c, 0)) != 0) {
+		bdbfile_err(&re, ret, "read", s->x->mpath);
+		say(s->x, 1, "%s", re.msg);
+		s->mdamaged = 1;
+		return 0;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&d, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &d, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&re, ret, "read", s->x->mpath);
+			say(s->x, 1, "%s: the rest cannot be read", re.msg);
+			s->mdamaged = 1;
+			break;
+		}
+		if (k.size == 0 || kb[0] != 'a')
+			continue;
+		if (grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) < 0 ||
+		    meta_decode(vb, d.size, &m) < 0) {
+			say(s->x, 1, "%s: left out damaged details: key %s", s->x->mpath,
+			    shown(kb, k.size, q, sizeof q));
+			s->mdamaged = 1;
+			continue;
+		}
+		if ((r = grant_of(s->ng, kg.addr, &g)) < 0) {
+			err_set(e, ERR_TEMP, 0, "read %s", s->ngpath);
+			c->close(c);
+			return -1;
+		}
+		if (r == 0 && !s->gdamaged) {
+			s->stale++;	/* details of a grant that is no more */
+			continue;
+		}
+		if (r == 0) {
+			vn = snprintf(v, sizeof v, "%" PRId64, m.pinned ? (int64_t)0 : m.expires);
+			if ((!m.pinned && (m.expires <= 0 || m.expires > GRANTDB_EXPIRES_MAX)) ||
+			    put_key(s->ng, kg.addr, strlen(kg.addr) + 1, v, (size_t)vn + 1, s->ngpath, e) < 0) {
+				if (!m.pinned && (m.expires <= 0 || m.expires > GRANTDB_EXPIRES_MAX))
+					continue;
+				c->close(c);
+				return -1;
+			}
+			s->from_meta++;
+			s->pins_from_meta += m.pinned;
+		}
+		if (put_key(s->nm, kb, k.size, vb, d.size, s->nmpath, e) < 0) {
+			c->close(c);
+			return -1;
+		}
+	}
+	c->close(c);
+	return 0;
+}
+
+/* Remove the scratch store dir made for a repair. */
+static void
+scratch_remove(const char *dir)
+{
+	static const char *const names[] = { GRANTDB_FILE, GRANTDB_META, GRANTDB_JOURNAL,
+	    GRANTDB_GATE, GRANTDB_JOURNAL ".new" };
+	char p[PATH_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+int
+grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
+    void *arg, struct grantdb_tally *t, struct err *e)
+{
+	struct fsck x = { note, arg, t, "", "", "" };
+	char scratch[PATH_MAX], ng[PATH_MAX + 32], nm[PATH_MAX + 32], aside[PATH_MAX + 40];
+	const char *paths[2], *dst[2], *src[2];
+	struct salvage s;
+	struct grantdb *nd = NULL;
+	struct grantdb_opts no = *o;
+	struct err je;
+	DB *old;
+	int lockfd = -1, r, rc = -1;
+
+	memset(t, 0, sizeof *t);
+	memset(&s, 0, sizeof s);
+	s.x = &x;
+	scratch[0] = '\0';
+	if (fsck_paths(&x, dir, e) < 0 || pagelog_install() < 0)
+		return -1;
+	paths[0] = x.gpath;
+	paths[1] = x.mpath;
+	if (access(x.gpath, F_OK) < 0 && errno == ENOENT)
+		say(&x, 0, "%s was missing: made anew, from the details where there are any", x.gpath);
+	if (access(x.mpath, F_OK) < 0 && errno == ENOENT)
+		say(&x, 0, "%s was missing: made anew, from %s", x.mpath, x.gpath);
+	if (bdbfile_ensure(x.gpath, 0664, GRANTDB_PAGESIZE, e) < 0 ||
+	    bdbfile_ensure(x.mpath, 0660, GRANTDB_PAGESIZE, e) < 0)
+		return -1;
+	if ((lockfd = open(x.gpath, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		err_set(e, ERR_TEMP, errno, "open %s", x.gpath);
+		return -1;
+	}
+	if (bdbfile_lock(lockfd, x.gpath, LOCK_EX, o->lock_timeout_ms, e) < 0)
+		goto out;
+	/* A dead writer's change first: it is part of the store. */
+	if ((r = pagelog_recover(x.jpath, paths, 2, o->sync, &je)) == 1)
+		say(&x, 0, "finished the change a dead writer left in %s", x.jpath);
+	else if (r < 0 && je.kind == ERR_PERM) {
+		snprintf(aside, sizeof aside, "%s.damaged-%lld", x.jpath, (long long)time(NULL));
+		if (rename(x.jpath, aside) < 0) {
+			err_set(e, ERR_TEMP, errno, "rename %s to %s", x.jpath, aside);
+			goto out;
+		}
+		say(&x, 1, "set aside the damaged %s as %s", x.jpath, aside);
+	} else if (r < 0) {
+		*e = je;
+		goto out;
+	}
+	/* The new store, built beside the old one (same file system). */
+	if (snprintf(scratch, sizeof scratch, "%s/.repair.XXXXXX", dir) >= (int)sizeof scratch ||
+	    mkdtemp(scratch) == NULL) {
+		err_set(e, ERR_TEMP, errno, "make a directory in %s", dir);
+		scratch[0] = '\0';
+		goto out;
+	}
+	snprintf(ng, sizeof ng, "%s/%s", scratch, GRANTDB_FILE);
+	snprintf(nm, sizeof nm, "%s/%s", scratch, GRANTDB_META);
+	s.ngpath = ng;
+	s.nmpath = nm;
+	if (bdbfile_ensure(ng, 0600, GRANTDB_PAGESIZE, e) < 0 ||
+	    bdbfile_ensure(nm, 0600, GRANTDB_PAGESIZE, e) < 0 ||
+	    bdbfile_open(&s.ng, ng, 0, 0, e) < 0 || bdbfile_open(&s.nm, nm, 0, 0, e) < 0)
+		goto out;
+	if (bdbfile_open(&old, x.gpath, 1, 0, &je) < 0) {
+		say(&x, 1, "%s", je.msg);
+		s.gdamaged = 1;
+	} else {
+		r = salvage_grants(&s, old, e);
+		old->close(old, DB_NOSYNC);
+		if (r < 0)
+			goto out;
+	}
+	if (bdbfile_open(&old, x.mpath, 1, 0, &je) < 0) {
+		say(&x, 1, "%s", je.msg);
+		s.mdamaged = 1;
+	} else {
+		r = salvage_meta(&s, old, e);
+		old->close(old, DB_NOSYNC);
+		if (r < 0)
+			goto out;
+	}
+	if (s.from_meta > 0)
+		say(&x, 0, "brought back %ld grants and pins (%ld pinned) that %s had lost, from their details in %s",
+		    s.from_meta, s.pins_from_meta, x.gpath, x.mpath);
+	if (s.stale > 0)
+		say(&x, 0, "dropped the details of %ld grants that are no more", s.stale);
+	r = s.ng->close(s.ng, 0) | s.nm->close(s.nm, 0);
+	s.ng = s.nm = NULL;
+	if (r != 0) {
+		bdbfile_err(e, r, "write", scratch);
+		goto out;
+	}
+	/* Orders, counts and format from what was kept: the upgrade's own rebuild. */
+	no.no_create = 1;
+	if ((nd = grantdb_open(scratch, GRANTDB_WRITE, &no, e)) == NULL ||
+	    grantdb_commit(nd, e) < 0)
+		goto out;
+	t->grants = nd->n.total;
+	t->pinned = nd->n.pinned;
+	grantdb_close(nd);
+	nd = NULL;
+	if (s.gdamaged)
+		set_aside(&x, x.gpath);
+	if (s.mdamaged)
+		set_aside(&x, x.mpath);
+	dst[0] = x.gpath;
+	dst[1] = x.mpath;
+	src[0] = ng;
+	src[1] = nm;
+	if (pagelog_replace(x.jpath, dst, src, 2, o->sync, e) < 0)
+		goto out;
+	futimens(lockfd, NULL);	/* Postfix: the table changed */
+	say(&x, 0, "kept %ld grants and pins (%ld pinned); rebuilt the details, orders and counts of %s",
+	    t->grants, t->pinned, x.mpath);
+	rc = 0;
+out:
+	if (s.ng != NULL)
+		s.ng->close(s.ng, DB_NOSYNC);
+	if (s.nm != NULL)
+		s.nm->close(s.nm, DB_NOSYNC);
+	grantdb_close(nd);
+	if (scratch[0] != '\0')
+		scratch_remove(scratch);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
 }

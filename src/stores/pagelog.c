@@ -429,7 +429,7 @@ batch_add(struct batch *b, const void *p, size_t len)
 }
 
 static int
-write_journal(const char *tmp, int sync, struct err *e)
+write_journal(const char *tmp, const struct rec *recs, size_t nrecs, int sync, struct err *e)
 {
 	unsigned char *hdrs, end[HDR];
 	uint64_t sum = 0xcbf29ce484222325ULL;
@@ -437,7 +437,7 @@ write_journal(const char *tmp, int sync, struct err *e)
 	size_t i;
 	int rc = -1;
 
-	hdrs = malloc(pl.nrecs * HDR);
+	hdrs = malloc(nrecs * HDR);
 	b = malloc(sizeof *b);
 	if (hdrs == NULL || b == NULL) {
 		err_set(e, ERR_TEMP, ENOMEM, "write %s", tmp);
@@ -454,8 +454,8 @@ write_journal(const char *tmp, int sync, struct err *e)
 	sum = fnv(sum, MAGIC, 8);
 	if (batch_add(b, MAGIC, 8) < 0)
 		goto fail;
-	for (i = 0; i < pl.nrecs; i++) {
-		const struct rec *r = &pl.recs[i];
+	for (i = 0; i < nrecs; i++) {
+		const struct rec *r = &recs[i];
 		unsigned char *h = hdrs + i * HDR;
 
 		rec_header(h, r);
@@ -470,7 +470,7 @@ write_journal(const char *tmp, int sync, struct err *e)
 	}
 	memset(end, 0, HDR);
 	end[0] = 'E';
-	put_le(end + 4, pl.nrecs, 4);
+	put_le(end + 4, nrecs, 4);
 	put_le(end + 8, sum, 8);
 	if (batch_add(b, end, HDR) < 0 || batch_flush(b) < 0)
 		goto fail;
@@ -699,7 +699,7 @@ pagelog_commit(const char *journal, int sync, struct err *e)
 		err_set(e, ERR_PERM, ENAMETOOLONG, "%s", journal);
 		return -1;
 	}
-	if (reserve(e) < 0 || write_journal(tmp, sync, e) < 0)
+	if (reserve(e) < 0 || write_journal(tmp, pl.recs, pl.nrecs, sync, e) < 0)
 		return -1;
 	step();
 	if (rename(tmp, journal) < 0) {
@@ -861,5 +861,137 @@ out:
 			close(fds[f]);
 	free(recs);
 	free(buf);
+	return rc;
+}
+
+int
+pagelog_check(const char *journal, unsigned nfiles, struct err *e)
+{
+	unsigned char *buf = NULL;
+	struct rec *recs = NULL;
+	size_t n = 0;
+
+	if (access(journal, F_OK) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err_set(e, ERR_TEMP, errno, "access %s", journal);
+		return -1;
+	}
+	if (load(journal, &buf, &recs, &n, nfiles, e) < 0)
+		return -1;
+	free(recs);
+	free(buf);
+	return 1;
+}
+
+/* The whole of path, malloc'd, into *buf and *n. 0, or -1 and e. */
+static int
+slurp(const char *path, unsigned char **buf, size_t *n, struct err *e)
+{
+	struct stat st;
+	size_t pos;
+	ssize_t got;
+	int fd;
+
+	*buf = NULL;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*n = (size_t)st.st_size;
+	if ((*buf = malloc(*n ? *n : 1)) == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "read %s", path);
+		close(fd);
+		return -1;
+	}
+	for (pos = 0; pos < *n; pos += (size_t)got)
+		if ((got = pread(fd, *buf + pos, *n - pos, (off_t)pos)) <= 0) {
+			err_set(e, ERR_TEMP, got < 0 ? errno : EIO, "read %s", path);
+			close(fd);
+			free(*buf);
+			*buf = NULL;
+			return -1;
+		}
+	close(fd);
+	return 0;
+}
+
+int
+pagelog_replace(const char *journal, const char *const *dst, const char *const *src,
+    unsigned nfiles, int sync, struct err *e)
+{
+	enum { CHUNK = 65536 };
+	char tmp[PATH_MAX];
+	unsigned char *data[PAGELOG_FILES] = { NULL };
+	size_t size[PAGELOG_FILES], nrecs = 0, off;
+	struct rec *recs = NULL;
+	int fds[PAGELOG_FILES];
+	unsigned f;
+	int rc = -1;
+
+	for (f = 0; f < PAGELOG_FILES; f++)
+		fds[f] = -1;
+	if (nfiles > PAGELOG_FILES ||
+	    snprintf(tmp, sizeof tmp, "%s.new", journal) >= (int)sizeof tmp) {
+		err_set(e, ERR_PERM, EINVAL, "replace through %s", journal);
+		return -1;
+	}
+	for (f = 0; f < nfiles; f++) {
+		if (slurp(src[f], &data[f], &size[f], e) < 0)
+			goto out;
+		nrecs += size[f] / CHUNK + 2;
+	}
+	if ((recs = calloc(nrecs, sizeof *recs)) == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "replace through %s", journal);
+		goto out;
+	}
+	nrecs = 0;
+	for (f = 0; f < nfiles; f++) {
+		for (off = 0; off < size[f]; off += CHUNK) {
+			recs[nrecs].type = 'W';
+			recs[nrecs].file = (unsigned char)f;
+			recs[nrecs].off = off;
+			recs[nrecs].len = (uint32_t)(size[f] - off < CHUNK ? size[f] - off : CHUNK);
+			recs[nrecs].data = data[f] + off;
+			nrecs++;
+		}
+		recs[nrecs].type = 'T';	/* the old file's tail, cut */
+		recs[nrecs].file = (unsigned char)f;
+		recs[nrecs].off = size[f];
+		nrecs++;
+		if ((fds[f] = open(dst[f], O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+			err_set(e, ERR_TEMP, errno, "open %s", dst[f]);
+			goto out;
+		}
+		/* The space first, as a commit does: a full disk stops it here. */
+		if (size[f] > 0 && fallocate(fds[f], FALLOC_FL_KEEP_SIZE, 0, (off_t)size[f]) < 0 &&
+		    errno != EOPNOTSUPP && errno != ENOSYS) {
+			err_set(e, ERR_TEMP, errno, "reserve space in %s", dst[f]);
+			goto out;
+		}
+	}
+	if (write_journal(tmp, recs, nrecs, sync, e) < 0)
+		goto out;
+	step();
+	if (rename(tmp, journal) < 0) {
+		err_set(e, ERR_TEMP, errno, "rename %s to %s", tmp, journal);
+		unlink(tmp);
+		goto out;
+	}
+	if (sync && dirsync(journal) < 0) {
+		err_set(e, ERR_TEMP, errno, "fsync directory of %s", journal);
+		goto out;
+	}
+	rc = apply(recs, nrecs, fds, dst, nfiles, sync, e) == 0 &&
+	    finish(journal, sync, e) == 0 ? 0 : 1;
+out:
+	for (f = 0; f < nfiles; f++) {
+		free(data[f]);
+		if (fds[f] >= 0)
+			close(fds[f]);
+	}
+	free(recs);
 	return rc;
 }

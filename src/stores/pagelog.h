@@ -54,6 +54,22 @@ void pagelog_end(void);
 int pagelog_recover(const char *journal, const char *const *paths,
     unsigned nfiles, int sync, struct err *e);
 
+/*
+ * Is there a journal, and is it whole?  1 whole, 0 none, -1 and e (damaged:
+ * ERR_PERM, or it could not be read).  Nothing is changed.
+ */
+int pagelog_check(const char *journal, unsigned nfiles, struct err *e);
+
+/*
+ * Make dst[i] hold exactly what src[i] holds, for every i at once, through
+ * a journal as a commit does (a repair's new files put in place under the
+ * old names, so locks on them stay good).  The caller holds the store's
+ * exclusive lock.  0, -1 and e (nothing changed), or 1 and e (done, but
+ * the apply is left to the next pagelog_recover).
+ */
+int pagelog_replace(const char *journal, const char *const *dst, const char *const *src,
+    unsigned nfiles, int sync, struct err *e);
+
 /* For crash tests only: SIGKILL this process before its n-th next commit or recovery step (-1: never). */
 void pagelog_crash_after(long n);
 
