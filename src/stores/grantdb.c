@@ -1638,7 +1638,7 @@ struct salvage {
 	DB *ng, *nm;			/* the new files being filled */
 	const char *ngpath, *nmpath;
 	int gdamaged, mdamaged;
-	long from_meta, pins_from_meta, stale;
+	long read, from_meta, pins_from_meta, stale;
 };
 
 /* Every readable record of the old grants.db into the new one. */
@@ -1682,6 +1682,7 @@ salvage_grants(struct salvage *s, DB *old, struct err *e)
 			c->close(c);
 			return -1;
 		}
+		s->read++;
 	}
 	c->close(c);
 	return 0;
@@ -1719,6 +1720,13 @@ salvage_meta(struct salvage *s, DB *old, struct err *e)
 			say(s->x, 1, "%s: the rest cannot be read", re.msg);
 			s->mdamaged = 1;
 			break;
+		}
+		/* "C" comes before every 'a': counts above what grants.db gave say it lost some. */
+		if (k.size == 1 && kb[0] == 'C' && d.size == 16 && !s->gdamaged &&
+		    (long)be64_get(vb) > s->read) {
+			say(s->x, 1, "%s holds %ld grants and pins where its counts say %ld: the rest "
+			    "come back from their details", s->x->gpath, s->read, (long)be64_get(vb));
+			s->gdamaged = 1;
 		}
 		if (k.size == 0 || kb[0] != 'a')
 			continue;
@@ -1787,7 +1795,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 	struct grantdb_opts no = *o;
 	struct err je;
 	DB *old;
-	int lockfd = -1, r, rc = -1;
+	int lockfd = -1, r, rc = -1, gmissing = 0;
 
 	memset(t, 0, sizeof *t);
 	memset(&s, 0, sizeof s);
@@ -1797,8 +1805,10 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 		return -1;
 	paths[0] = x.gpath;
 	paths[1] = x.mpath;
-	if (access(x.gpath, F_OK) < 0 && errno == ENOENT)
-		say(&x, 0, "%s was missing: made anew, from the details where there are any", x.gpath);
+	if (access(x.gpath, F_OK) < 0 && errno == ENOENT) {
+		say(&x, 1, "%s was missing: made anew, from the details in %s", x.gpath, x.mpath);
+		s.gdamaged = gmissing = 1;
+	}
 	if (access(x.mpath, F_OK) < 0 && errno == ENOENT)
 		say(&x, 0, "%s was missing: made anew, from %s", x.mpath, x.gpath);
 	if (bdbfile_ensure(x.gpath, 0664, GRANTDB_PAGESIZE, e) < 0 ||
@@ -1877,7 +1887,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 	t->pinned = nd->n.pinned;
 	grantdb_close(nd);
 	nd = NULL;
-	if (s.gdamaged)
+	if (s.gdamaged && !gmissing)
 		set_aside(&x, x.gpath);
 	if (s.mdamaged)
 		set_aside(&x, x.mpath);
