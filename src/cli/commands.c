@@ -427,12 +427,12 @@ cmd_check(const struct config *c, int argc, char **argv)
 	switch (d.answer) {
 	case RELAY_PIN:
 		printf("%s may relay: pinned%s%s, RELAYCLIENT=\"%s\"\n", a.text,
-		    d.grant.note[0] ? " - " : "", text_escape(note, sizeof note, d.grant.note),
-		    text_escape(rc, sizeof rc, d.relayclient));
+		    d.grant.note[0] ? " - " : "", text_field(note, sizeof note, d.grant.note),
+		    text_field(rc, sizeof rc, d.relayclient));
 		break;
 	case RELAY_GRANT:
 		printf("%s may relay: granted, %" PRId64 "s left, RELAYCLIENT=\"%s\"\n",
-		    a.text, grant_remaining(&d.grant, now), text_escape(rc, sizeof rc, d.relayclient));
+		    a.text, grant_remaining(&d.grant, now), text_field(rc, sizeof rc, d.relayclient));
 		break;
 	case RELAY_NO:
 		if (d.grant.expires != 0)

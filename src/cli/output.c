@@ -1,9 +1,9 @@
 /*
  * output: how batch mode writes grants: one line each, tab-separated in a
  * fixed column order, or one JSON object per line.  The engine refuses
- * control characters, but a damaged or hostile store may hold them: every
- * text field of the tab-separated form is escaped (text.h), so a field never
- * holds a tab or a newline.
+ * control characters (and outside text comes in escaped), but a damaged or
+ * hostile store may hold them: every text field of the tab-separated form
+ * goes through text_field, so a field never holds a tab or a newline.
  */
 #include <inttypes.h>
 #include <time.h>
@@ -37,10 +37,10 @@ out_grant_tsv(FILE *f, const struct config *c, const struct grant *g, int64_t no
 		fprintf(f, "%s\t%" PRId64, g->addr, left);
 	else
 		fprintf(f, "%s\texpired", g->addr);
-	fprintf(f, "\t%s\t%s\t%s\t%s\t%s\n", text_escape(user, sizeof user, g->user),
-	    text_escape(proto, sizeof proto, g->proto), when,
-	    text_escape(rc, sizeof rc, relay_relayclient(c, g)),
-	    text_escape(note, sizeof note, g->note));
+	fprintf(f, "\t%s\t%s\t%s\t%s\t%s\n", text_field(user, sizeof user, g->user),
+	    text_field(proto, sizeof proto, g->proto), when,
+	    text_field(rc, sizeof rc, relay_relayclient(c, g)),
+	    text_field(note, sizeof note, g->note));
 }
 
 /* Bytes that are not valid UTF-8 become U+FFFD, so any JSON parser reads the line. */

@@ -15,6 +15,13 @@
  */
 char *text_escape(char *out, size_t outsz, const char *s);
 
+/*
+ * As text_escape, for a field the engine stored already (escaped on the way
+ * in where it came from outside): only control characters and DEL, which a
+ * damaged store may hold, are written as \xNN; a backslash stays as it is.
+ */
+char *text_field(char *out, size_t outsz, const char *s);
+
 /* 1 when s needs no escaping (text_escape would copy it unchanged), else 0. */
 int text_plain(const char *s);
 
