@@ -116,7 +116,7 @@ check: check-corpus
 # The unit tests, the program tests and the corpora, every program built
 # with ASan+UBSan, whatever CFLAGS says.  LD_PRELOAD (faketime, nss_wrapper)
 # comes before the ASan runtime in the tests: that is expected.
-ASAN_ENV = ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0 \
+ASAN_ENV = ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 check-asan:

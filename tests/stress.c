@@ -257,6 +257,9 @@ concurrency(int writers, int ops, int readers)
 	in = fdopen(fds[0], "r");
 	while (in != NULL && fscanf(in, "%ld", &n) == 1)
 		total += n;
+	if (in != NULL)
+		fclose(in);
+	free(pids);
 	if (failed)
 		return 1;
 
