@@ -1110,27 +1110,28 @@ upgrade_one(const struct grant *g0, void *arg)
 	struct err *e = db->upgrade_err;
 	struct grant g = *g0, m;
 	size_t kn, an = strlen(g.addr), n;
-	int r;
+	int r, found = 0;
 
 	if ((kn = addr_bin(g.addr, k + 1)) > 0) {
 		k[0] = 'a';
 		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->mpath, g.addr, e);
-		if (r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
-		    (g.pinned || m.expires == g.expires))
-			goto found;
+		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
+		    (g.pinned || m.expires == g.expires);
 	}
-	k[0] = g.pinned ? 'p' : 'x';
-	kn = 1;
-	if (!g.pinned) {
-		be64_put(k + 1, (uint64_t)g.expires);
-		kn += 8;
+	if (!found) {
+		k[0] = g.pinned ? 'p' : 'x';
+		kn = 1;
+		if (!g.pinned) {
+			be64_put(k + 1, (uint64_t)g.expires);
+			kn += 8;
+		}
+		memcpy(k + kn, g.addr, an);
+		kn += an;
+		if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
+			return -1;
+		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned;
 	}
-	memcpy(k + kn, g.addr, an);
-	kn += an;
-	if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
-		return -1;
-	if (r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned) {
-found:
+	if (found) {
 		g.granted = m.granted;
 		memcpy(g.user, m.user, sizeof g.user);
 		memcpy(g.proto, m.proto, sizeof g.proto);
