@@ -5,7 +5,7 @@
 # as failed is not there later, the message names the cause, and check
 # keeps answering for pins.
 . "$(dirname "$0")/lib.sh"
-plan 70
+plan 90
 
 show='echo "ran ${RELAYCLIENT-unset}"'
 pins() { relaygate list --all | grep -c '	pinned	'; }
@@ -155,6 +155,7 @@ damage() {	# damage NAME HOW FILE: check, verify, repair, verify
 	truncated) truncate -s 3072 "$d/$3" ;;
 	garbage) head -c 16384 /dev/urandom >"$d/$3" ;;
 	missing) rm -f "$d/$3" ;;
+	journal) printf 'RGPAGES1 not a whole journal' >"$d/$3" ;;
 	esac
 	run env RELAYGATE_DIR="$d" TCPREMOTEIP=198.51.100.1 relaygate-check sh -c "$show"
 	like "$OUT" "^ran " "$1: relaygate-check still execs"
@@ -174,4 +175,9 @@ damage "grants.db garbage" garbage grants.db
 damage "grants.db missing" missing grants.db
 damage "grants-meta.db garbage" garbage grants-meta.db
 is "$(RELAYGATE_DIR=$T_TMP/dmg relaygate list | wc -l)" 205 "grants-meta.db garbage: every grant kept from grants.db"
+damage "grants-meta.db truncated" truncated grants-meta.db
+damage "grants-meta.db missing" missing grants-meta.db
+is "$(RELAYGATE_DIR=$T_TMP/dmg relaygate list | wc -l)" 205 "grants-meta.db missing: every grant kept from grants.db"
+damage "a damaged journal" journal grants.journal
+like "$(ls "$T_TMP/dmg")" "grants\.journal\.damaged-[0-9]+" "a damaged journal: set aside for an expert, not applied"
 done_testing
