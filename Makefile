@@ -102,14 +102,14 @@ check: all units asan
 # Every fuzz target's corpus through the target once, as a plain program.
 FUZZ = addr rules config pop grantrec journal viewprefix
 
-$(B)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(B)/librelaygate.a
+$(B)/replay/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(B)/librelaygate.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
-replays: $(FUZZ:%=$(B)/fuzz/replay-%)
+replays: $(FUZZ:%=$(B)/replay/replay-%)
 
 check-corpus: replays
-	@for t in $(FUZZ); do $(B)/fuzz/replay-$$t tests/fuzz/corpus/$$t || exit 1; done
+	@for t in $(FUZZ); do $(B)/replay/replay-$$t tests/fuzz/corpus/$$t || exit 1; done
 
 check: check-corpus
 
@@ -149,6 +149,13 @@ fuzz-run-%: fuzz-build
 
 fuzz: $(FUZZ:%=fuzz-run-%)
 
+# Keep what the last make fuzz found that covers something new in
+# tests/fuzz/corpus (libFuzzer's merge), so make check replays it from now on.
+fuzz-merge: fuzz-build
+	@for t in $(FUZZ); do \
+	    build/fuzz/fuzz/fuzz-$$t -merge=1 tests/fuzz/corpus/$$t build/fuzz/work/$$t >/dev/null 2>&1 || exit 1; \
+	    echo "fuzz-merge $$t: $$(ls tests/fuzz/corpus/$$t | wc -l) inputs"; done
+
 lint-man:
 	mandoc -Tlint -W warning man/*.[58]
 
@@ -168,5 +175,5 @@ install: $(BINS)
 clean:
 	rm -rf build
 
-.PHONY: all units asan check check-asan check-corpus replays fuzz fuzz-build lint-man bench screenshots install clean
+.PHONY: all units asan check check-asan check-corpus replays fuzz fuzz-build fuzz-merge lint-man bench screenshots install clean
 .SECONDARY:
