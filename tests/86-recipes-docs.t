@@ -56,7 +56,7 @@ is "$shown" "$files" "the README shows every file in contrib/, and only those"
 is "$(awk '$1 == "readme" && $3 != "same"' "$T_TMP/found")" "" "each as it is"
 is "$(grep '^readme-rest ' "$T_TMP/found")" "" "no other README block holds a recipe"
 marked=$(grep -c '^man ' "$T_TMP/found")
-ok "$([ "$marked" -ge 9 ]; echo $?)" "the man pages show $marked contrib files"
+ok "the man pages show $marked contrib files" [ "$marked" -ge 9 ]
 is "$(awk '$1 == "man" && $4 != "same"' "$T_TMP/found")" "" "each as it is, but for comments"
 is "$(grep '^man-rest ' "$T_TMP/found")" "" "no other man page display holds a recipe"
 
