@@ -6,7 +6,7 @@
 # and (A, B, C) a sync daemon.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
-plan 38
+plan 40
 
 if ! pg_have; then
 	ok "PostgreSQL 15 is installed (sh tools/deps test)" false
@@ -45,16 +45,32 @@ done
 # C's clock is 30 s ahead, for the daemon and every command.
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 skewed() { FAKETIME='+30s' FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD=$FAKETIME_LIB "$@"; }
+# A's daemon runs the command of contrib/daemontools/relaygate-sync/run, B's
+# that of contrib/systemd/relaygate-sync.service: the installed program the
+# build's, as the test's own user (the stores are the test's: no setuidgid,
+# no User=).
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+run_cmd=$(sed -n 's/^exec setuidgid [a-z]* //p' "$ROOT/contrib/daemontools/relaygate-sync/run")
+unit_cmd=$(sed -n 's/^ExecStart=//p' "$ROOT/contrib/systemd/relaygate-sync.service")
+is "$run_cmd" "/usr/local/sbin/relaygate sync" "contrib/daemontools/relaygate-sync/run runs relaygate sync from SBINDIR, as make install puts it"
+is "$unit_cmd" "/usr/local/sbin/relaygate sync" "and so does contrib/systemd/relaygate-sync.service"
 start_sync() {	# start_sync HOST: its daemon, pid in SYNC_<HOST>
-	local h=$1
+	local h=$1 cmd
+	case $h in
+	a) cmd=$run_cmd ;;
+	b) cmd=$unit_cmd ;;
+	*) cmd="relaygate sync" ;;
+	esac
+	cmd=${cmd/#\/usr\/local\/sbin\/relaygate/$RELAYGATE_BUILD/relaygate}
 	# env execs the daemon: $! is its own PID, not a subshell's.
 	if [ "$h" = c ]; then
 		env RELAYGATE_DIR="$T_TMP/c/store" RELAYGATE_CONF="$T_TMP/c/conf" FAKETIME='+30s' \
 		    FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD="$FAKETIME_LIB" \
 		    relaygate sync --reconcile 3 2>>"$T_TMP/c.log" &
 	else
+		# shellcheck disable=SC2086 # the command's words
 		env RELAYGATE_DIR="$T_TMP/$h/store" RELAYGATE_CONF="$T_TMP/$h/conf" \
-		    relaygate sync --reconcile 3 2>>"$T_TMP/$h.log" &
+		    $cmd --reconcile 3 2>>"$T_TMP/$h.log" &
 	fi
 	eval "SYNC_$h=$!"
 	pids="$pids $!"

@@ -29,16 +29,13 @@ printf 'pgsql = host=127.0.0.1 port=%s dbname=relaygate user=hosta password=A-pw
 RELAYGATE_CONF=$T_TMP/a.conf relaygate sync 2>"$T_TMP/sync.log" &
 sync=$!
 
-# The map, as relaygate-sync(8) shows it.
+# The map, contrib/postfix/pgsql-relaygate.cf as relaygate-sync(8) shows
+# it, with this test's database in its connection settings.
 pf=$T_TMP/pf
 mkdir -p "$pf/conf" "$pf/queue"
-cat >"$pf/pgsql-grants.cf" <<CF
-hosts = inet:127.0.0.1:$PG_PORT
-user = postfix_smtp
-password = P-pw
-dbname = relaygate
-query = SELECT 'OK' FROM grants WHERE addr='%s' AND (expires IS NULL OR expires > now())
-CF
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+sed -e "s/^hosts = .*/hosts = inet:127.0.0.1:$PG_PORT/" -e 's/^user = .*/user = postfix_smtp/' \
+    -e 's/^password = .*/password = P-pw/' "$ROOT/contrib/postfix/pgsql-relaygate.cf" >"$pf/pgsql-grants.cf"
 port=$(free_port)
 cat >"$pf/conf/main.cf" <<CF
 compatibility_level = 3.6
