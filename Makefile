@@ -1,7 +1,11 @@
 # relaygate: POP-before-SMTP relay control for qmail-style mail servers.
 #
 #   make             build the programs into build/
-#   make check       unit tests (plain and under ASan+UBSan) and program tests
+#   make check       unit tests (plain and under ASan+UBSan) and program tests,
+#                    and every fuzz corpus replayed
+#   make check-asan  unit and program tests, and the corpora, all under ASan+UBSan
+#   make fuzz        each fuzz target for FUZZ_SECONDS under libFuzzer (clang)
+#   make fuzz-merge  keep what make fuzz found in tests/fuzz/corpus
 #   make bench       the figures: check cost against exec, expiry cost, views, console
 #   make screenshots the console's PNGs in screenshots/, from real runs in tmux
 #   make install     PREFIX=/usr/local DESTDIR= (as root: relaygate-allow is setgid STORE_GROUP,
@@ -23,9 +27,16 @@ DESTDIR  ?=
 CC       ?= cc
 OPT      ?= -O2
 CFLAGS   ?= $(OPT)
-WARN      = -Wall -Wextra -Werror
+WERROR   ?= -Werror
+WARN      = -Wall -Wextra $(WERROR)
 STD       = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-CPPFLAGS += -Isrc
+# -Isrc and the sanitizers of check-asan and fuzz hold whatever CPPFLAGS or
+# CFLAGS the environment or the command line gives.
+override CPPFLAGS += -Isrc
+SANITIZE ?=
+override CFLAGS += $(SANITIZE)
+LDFLAGS  ?=
+LDLIBS   ?=
 PATHS     = -DRG_SYSCONFDIR='"$(SYSCONFDIR)"' -DRG_STOREDIR='"$(STOREDIR)"' \
 	    -DRG_STORE_USER='"$(STORE_USER)"' -DRG_STORE_GROUP='"$(STORE_GROUP)"'
 LDLIBS_DB = -ldb -lcdb -lcrypto
@@ -37,7 +48,7 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 B ?= build
 
-CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store syncstat
+CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store syncstat text
 STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd prompt init sync
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw relaygate-passwd
@@ -80,41 +91,41 @@ $(B)/ui/%.o: src/ui/%.c $(wildcard src/ui/*.h) src/core/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-$(B)/stores/pgstore.o: CPPFLAGS += $(PQ_CFLAGS)
+$(B)/stores/pgstore.o: override CPPFLAGS += $(PQ_CFLAGS)
 
 $(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDLIBS_PQ) $(LDFLAGS)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS_UI) $(LDLIBS_PQ) $(LDLIBS)
 
 $(B)/librelaygate.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
 $(B)/%: src/%.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 # A user's own POP password: the one prompt module, and the engine.
 $(B)/relaygate-passwd: src/relaygate-passwd.c $(B)/cli/prompt.o $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/cli/prompt.o $(B)/librelaygate.a $(LDLIBS_DB) $(LDFLAGS)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/cli/prompt.o $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 # Test drivers: not installed.
 $(B)/stress: tests/stress.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 $(B)/mkstore: tests/mkstore.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 $(B)/bench: tests/bench.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 $(B)/unit/%: tests/unit/%.c tests/unit/helpers.h $(B)/librelaygate.a
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) -lcmocka
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) -lcmocka $(LDLIBS)
 
 units: $(UNITS:%=$(B)/unit/%)
 
 # The same unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
-	$(MAKE) B=build/asan OPT="-O1 $(SAN)" units
+	$(MAKE) B=build/asan OPT=-O1 SANITIZE="$(SAN)" units
 
 PROVE = CMOCKA_MESSAGE_OUTPUT=TAP prove --exec $(CURDIR)/tests/guard --timer
 
@@ -122,6 +133,67 @@ check: all units asan
 	$(PROVE) $(UNITS:%=$(B)/unit/%) $(UNITS:%=build/asan/unit/%)
 	RELAYGATE_BUILD=$(CURDIR)/$(B) $(PROVE) tests/*.t
 	$(MAKE) lint-man
+
+# Every fuzz target's corpus through the target once, as a plain program.
+FUZZ = addr rules config pop grantrec journal viewprefix
+
+$(B)/replay/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(B)/librelaygate.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
+
+replays: $(FUZZ:%=$(B)/replay/replay-%)
+
+check-corpus: replays
+	@for t in $(FUZZ); do $(B)/replay/replay-$$t tests/fuzz/corpus/$$t || exit 1; done
+
+check: check-corpus
+
+# The unit tests, the program tests and the corpora, every program built
+# with ASan+UBSan, whatever CFLAGS says.  LD_PRELOAD (faketime, nss_wrapper)
+# comes before the ASan runtime in the tests: that is expected.  Left out,
+# each for its reason: leaks inside libraries (tests/lsan.supp), and leak
+# checking (only that) in set-user-id relaygate-passwd, which is not
+# dumpable, so LeakSanitizer cannot ptrace it (tests/64-passwd-self.t).
+ASAN_ENV = ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check-asan:
+	$(MAKE) B=build/asan OPT=-O1 SANITIZE="$(SAN)" all units replays
+	$(ASAN_ENV) $(PROVE) $(UNITS:%=build/asan/unit/%)
+	$(ASAN_ENV) $(MAKE) B=build/asan check-corpus
+	$(ASAN_ENV) RELAYGATE_BUILD=$(CURDIR)/build/asan $(PROVE) tests/*.t
+
+# libFuzzer (clang): each target for FUZZ_SECONDS, new inputs kept under
+# build/fuzz/work, a crash written to build/fuzz/crash-TARGET-*; the
+# executions of each run in build/fuzz/TARGET.log.  make -j2 fuzz runs two
+# at a time.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+
+$(B)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/librelaygate.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) B=build/fuzz CC=$(FUZZ_CC) OPT="-O1" SANITIZE="$(SAN) -fsanitize=fuzzer-no-link" $(FUZZ:%=build/fuzz/fuzz/fuzz-%)
+
+fuzz-run-%: fuzz-build
+	@mkdir -p build/fuzz/work/$*
+	@echo "fuzz $*: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz/fuzz-$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/crash-$*- build/fuzz/work/$* tests/fuzz/corpus/$* \
+	    >build/fuzz/$*.log 2>&1 || { tail -60 build/fuzz/$*.log; exit 1; }
+	@echo "fuzz $*: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$*.log) executions in $(FUZZ_SECONDS) s, no crash"
+
+fuzz: $(FUZZ:%=fuzz-run-%)
+
+# Keep what the last make fuzz found that covers something new in
+# tests/fuzz/corpus (libFuzzer's merge), so make check replays it from now on.
+fuzz-merge: fuzz-build
+	@for t in $(FUZZ); do \
+	    build/fuzz/fuzz/fuzz-$$t -merge=1 tests/fuzz/corpus/$$t build/fuzz/work/$$t >/dev/null 2>&1 || exit 1; \
+	    echo "fuzz-merge $$t: $$(ls tests/fuzz/corpus/$$t | wc -l) inputs"; done
 
 lint-man:
 	mandoc -Tlint -W warning man/*.[578]
@@ -166,5 +238,5 @@ install: $(BINS)
 clean:
 	rm -rf build
 
-.PHONY: all units asan check lint-man bench screenshots install clean FORCE
+.PHONY: all units asan check check-asan check-corpus replays fuzz fuzz-build fuzz-merge lint-man bench screenshots install clean FORCE
 .SECONDARY:

@@ -12,6 +12,7 @@
  * core dumps.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,22 @@
 #include "core/pop.h"
 #include "core/secret.h"
 #include "version.h"
+#include "core/text.h"
 
 /* Under inetd standard error is the client's connection: chain_log keeps it out. */
 #define LOG(...) chain_log("relaygate-checkpw", __VA_ARGS__)
+
+/* The overall time limit: a hung read or look-up holds a login slot for no one. */
+static void
+on_alarm(int sig)
+{
+	static const char m[] = "relaygate-checkpw: time limit (checkpw_timeout) reached; temporary failure\n";
+
+	(void)sig;
+	if (write(2, m, sizeof m - 1) < 0)
+		_exit(POP_TEMP);
+	_exit(POP_TEMP);
+}
 
 /* All of fd 3, up to cap bytes (one more than allowed, to see an oversized one). */
 static ssize_t
@@ -90,7 +104,7 @@ tell_dovecot(const struct pop_account *a)
 int
 main(int argc, char **argv)
 {
-	char buf[POP_INPUT_MAX + 1], why[512], secret[256], peer[ADDR_TEXT_MAX];
+	char buf[POP_INPUT_MAX + 1], why[512], secret[256], peer[ADDR_TEXT_MAX], q[80];
 	const char *misuse, *from, *authorized = getenv("AUTHORIZED");
 	int dovecot = getenv("AUTH_USER") != NULL || getenv("AUTH_PROTOCOL") != NULL ||
 	    authorized != NULL;
@@ -113,6 +127,13 @@ main(int argc, char **argv)
 		fputs("usage: relaygate-checkpw prog [arg ...]   (input on fd 3)\n", stderr);
 		return POP_MISUSE;
 	}
+	signal(SIGALRM, on_alarm);
+	alarm(60);	/* until the configuration says otherwise */
+	if (config_load(&c, NULL, config_env_trusted(), &e) < 0) {
+		LOG("%s", e.msg);
+		return POP_TEMP;
+	}
+	alarm((unsigned)c.checkpw_timeout);
 	if ((n = read_input(buf, sizeof buf)) < 0) {
 		LOG("read fd 3: %s", strerror(errno));
 		return POP_MISUSE;
@@ -123,11 +144,6 @@ main(int argc, char **argv)
 		return POP_MISUSE;
 	}
 	explicit_bzero(buf, sizeof buf);
-	if (config_load(&c, NULL, config_env_trusted(), &e) < 0) {
-		pop_wipe(&l);
-		LOG("%s", e.msg);
-		return POP_TEMP;
-	}
 	/* APOP is POP3's: under Dovecot an IMAP login (SERVICE=imap) has no
 	 * APOP to use, so apop_only would lock it out. */
 	if (dovecot && getenv("SERVICE") != NULL && strcmp(getenv("SERVICE"), "pop3") != 0)
@@ -150,7 +166,8 @@ main(int argc, char **argv)
 		v = pop_check(&c, &l, from, &acct, why, sizeof why);
 		pop_wipe(&l);
 		if (v == POP_BAD) {
-			LOG("bad login from %s: %s", from ? from : "-", why);
+			LOG("bad login from %s: %s", from ? text_escape(q, sizeof q, from) : "-", why);
+			alarm(0);	/* the pause is the configured one, not a hang */
 			pause_ms(c.fail_delay_ms);
 			return POP_BAD;
 		}
@@ -167,6 +184,7 @@ main(int argc, char **argv)
 		LOG("%s", why);
 		return POP_TEMP;
 	}
+	alarm(0);	/* an alarm outlives exec: never leave one to the next program */
 	execvp(argv[1], argv + 1);
 	LOG("exec %s: %s", argv[1], strerror(errno));
 	return POP_TEMP;

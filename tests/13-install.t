@@ -47,7 +47,7 @@ mkdir "$T_TMP/src"
     tar -xf - -C "$T_TMP/src"
 sed -n '/<!-- install:begin -->/,/<!-- install:end -->/p' "$ROOT/README.md" |
     grep -v -e '^<!--' -e '^```' >"$T_TMP/readme.sh"
-ok "$([ "$(wc -l <"$T_TMP/readme.sh")" -ge 4 ] && grep -q '^relaygate init$' "$T_TMP/readme.sh"; echo $?)" "the README's install section: $(tr '\n' ';' <"$T_TMP/readme.sh")"
+ok "the README's install section: $(tr '\n' ';' <"$T_TMP/readme.sh")" eval '[ "$(wc -l <"$T_TMP/readme.sh")" -ge 4 ] && grep -q '\''^relaygate init$'\'' "$T_TMP/readme.sh"'
 # The one change: the account's name at the end of the adduser line.
 sed "s/^\(adduser .*\) relaygate\$/\1 $N/" "$T_TMP/readme.sh" >"$T_TMP/install.sh"
 is "$(diff "$T_TMP/readme.sh" "$T_TMP/install.sh" | grep -c '^>')" 1 "run as written, but for the account's name"
@@ -60,7 +60,7 @@ rc=$?
 is "$rc" 0 "the README's commands all succeed$( [ $rc -eq 0 ] || tail -5 "$T_TMP/install.log" | tr '\n' ' ')"
 is "$(id -nG "$N" 2>/dev/null)" "$N" "adduser made the store's account and group"
 is "$(stat -c '%a %G' "$D/usr/local/bin/relaygate-allow" 2>&1)" "2755 $N" "make install: relaygate-allow setgid to the store's group"
-ok "$([ -x "$D/usr/local/sbin/relaygate" ]; echo $?)" "relaygate in SBINDIR"
+ok "relaygate in SBINDIR" [ -x "$D/usr/local/sbin/relaygate" ]
 S=/var/lib/relaygate
 is "$(cd "$S" 2>/dev/null && stat -c '%n %U %G %a' . * | sort | tr '\n' ';')" \
     ". $N $N 755;grants-meta.db $N $N 660;grants.db $N $N 664;grants.journal $N $N 660;grants.lock $N $N 644;" \

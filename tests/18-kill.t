@@ -23,7 +23,7 @@ writer() {	# writer FROM [strace options]: the setgid writer as the mail user, t
 writer 127.0.1.1 -e trace="$(echo $POINTS | tr ' ' ,)"
 counts=$(grep -oE "^[0-9]+ +($(echo $POINTS | tr ' ' '|'))\(" "$T_TMP/trace" | awk '{ sub(/\(/, "", $2); n[$2]++ } END { for (s in n) print s, n[s] }')
 total=$(printf '%s\n' "$counts" | awk '{ t += $2 } END { print t + 0 }')
-ok "$([ "$total" -ge 8 ]; echo $?)" "a write makes $total stops to kill at: $(printf '%s' "$counts" | tr '\n' ' ')"
+ok "a write makes $total stops to kill at: $(printf '%s' "$counts" | tr '\n' ' ')" [ "$total" -ge 8 ]
 
 kills=0 owned="" strays="" pins="" i=2
 while read -r sc n; do
@@ -42,7 +42,7 @@ while read -r sc n; do
 done <<C
 $counts
 C
-ok "$([ "$kills" -ge "$total" ]; echo $?)" "the writer was SIGKILLed at $kills points"
+ok "the writer was SIGKILLed at $kills points" [ "$kills" -ge "$total" ]
 is "$owned" "" "after every kill, no file in the store belongs to the login user"
 is "$strays" "" "and no file was left but the store's own four"
 is "$pins" "" "and the pin relays after every kill (root finishes or drops what was left)"
@@ -65,7 +65,7 @@ cp -a "$STORE" "$T_TMP/copy"
 RELAYGATE_DIR=$T_TMP/copy deadline 20 strace -f -qq -o /dev/null -e inject=pwritev:signal=KILL:when=1 \
     relaygate pin 203.0.113.66 >/dev/null 2>&1
 cp "$T_TMP/copy/grants.journal" "$T_TMP/forged"
-ok "$([ -s "$T_TMP/forged" ]; echo $?)" "(a complete journal pinning 203.0.113.66: $(stat -c %s "$T_TMP/forged") bytes)"
+ok "(a complete journal pinning 203.0.113.66: $(stat -c %s "$T_TMP/forged") bytes)" [ -s "$T_TMP/forged" ]
 chown "$SG_LOCAL" "$T_TMP/forged"; chmod 600 "$T_TMP/forged"
 mv "$T_TMP/forged" "$STORE/grants.journal"
 run relaygate list

@@ -27,9 +27,9 @@ is "$(printf '%s\n' "$OUT" | tail -1)" "imported	3" "and the count of imported o
 remaining() { relaygate list | awk -F'\t' -v a="$1" '$1 == a { print $2 }'; }
 near() { [ "$1" -ge $(($2 - 3)) ] && [ "$1" -le "$2" ]; }
 r1=$(remaining 192.0.2.1); r2=$(remaining 192.0.2.2); r9=$(remaining 2001:db8::9)
-ok "$(near "$r1" 800; echo $?)" "a login 100 s ago keeps 800 s of 900 ($r1)"
-ok "$(near "$r2" 100; echo $?)" "a login 800 s ago keeps 100 s ($r2)"
-ok "$(near "$r9" 890; echo $?)" "an IPv6 login 10 s ago keeps 890 s ($r9)"
+ok "a login 100 s ago keeps 800 s of 900 ($r1)" near "$r1" 800
+ok "a login 800 s ago keeps 100 s ($r2)" near "$r2" 100
+ok "an IPv6 login 10 s ago keeps 890 s ($r9)" near "$r9" 890
 is "$(relaygate list | awk -F'\t' '$1 == "192.0.2.1" || $1 == "192.0.2.2" { print $3, $4 }')" "alice relay-ctrl
 bob relay-ctrl" "USER from the file, protocol relay-ctrl"
 is "$(remaining 192.0.2.5)" "pinned" "a pin is not turned into a grant"

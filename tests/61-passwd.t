@@ -39,7 +39,7 @@ is "$RC" 2 "a password on the command line is not taken (2)"
 pty=$(dirname "$0")/pty-answer
 run "$pty" "New POP password: " first1 "Again: " first1 -- relaygate passwd carol
 is "$RC" 0 "on a terminal: asked twice"
-ok "$(printf '%s' "$OUT" | grep -q first1; [ $? -eq 1 ]; echo $?)" "without echo (the terminal showed: $(printf '%s' "$OUT" | tr -d '\r\n'))"
+unlike "$OUT" first1 "without echo (the terminal showed: $(printf '%s' "$OUT" | tr -d '\r\n'))"
 run "$pty" "New POP password: " one "Again: " two -- relaygate passwd dave
 like "$RC:$(printf '%s' "$OUT" | tr -d '\r\n')" "^2:.*the two did not match; nothing changed" "a mismatch: 2, nothing changed"
 is "$(relaygate passwd --list | tr '\n' ' ')" "alice bob carol " "dave was not added"
@@ -52,7 +52,7 @@ is "$RC:$ERR" "1:relaygate passwd: bob has no POP password" "--delete again: 1"
 # A store others may read is refused, by passwd and by the checker.
 chmod 644 "$RELAYGATE_PASSWORDS"
 run relaygate passwd --list
-is "$RC:$ERR" "111:relaygate passwd: $RELAYGATE_PASSWORDS is open to other users (mode 0644); refusing to use it: chmod o-rwx $RELAYGATE_PASSWORDS" "a world-readable store: refused (111) with the fix in the message"
+is "$RC:$ERR" "111:relaygate passwd: $RELAYGATE_PASSWORDS is open to other users (mode 0644); refusing to use it: chmod g-w,o-rwx $RELAYGATE_PASSWORDS" "a world-readable store: refused (111) with the fix in the message"
 run bash -c 'printf "nobody\0Tr0ub4dor&3\0\0" | RELAYGATE_MIN_UID=0 relaygate-checkpw true 3<&0'
 like "$RC:$ERR" "^111:relaygate-checkpw: .* is open to other users \(mode 0644\)" "relaygate-checkpw refuses it too (111)"
 chmod 600 "$RELAYGATE_PASSWORDS"
@@ -65,6 +65,6 @@ out=$( {
 	chmod 604 "$RELAYGATE_PASSWORDS"; echo 'Tr0ub4dor&3' | relaygate passwd --stdin alice; chmod 600 "$RELAYGATE_PASSWORDS"
 	RELAYGATE_PASSWORDS=/nonexistent/x.db relaygate passwd --stdin alice <<<'Tr0ub4dor&3'
 } 2>&1)
-ok "$(printf '%s' "$out" | grep -qF 'Tr0ub4dor'; [ $? -eq 1 ]; echo $?)" "no output or error message holds a secret"
-ok "$(grep -qF 'Tr0ub4dor' "$RELAYGATE_PASSWORDS.journal" 2>/dev/null; [ $? -ne 0 ]; echo $?)" "and no journal is left behind holding one"
+unlike "$out" 'Tr0ub4dor' "no output or error message holds a secret"
+ok "and no journal is left behind holding one" not grep -qsF 'Tr0ub4dor' "$RELAYGATE_PASSWORDS.journal"
 done_testing

@@ -69,6 +69,14 @@ pty=$(dirname "$0")/pty-answer
 as() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; }
 AS_SU=(setpriv --reuid="$SU" --regid="$(id -g "$SU")" --init-groups)
 AS_SN=(setpriv --reuid="$SN" --regid="$(id -g "$SN")" --init-groups)
+# Under make check-asan (ASAN_OPTIONS set) relaygate-passwd runs with
+# LeakSanitizer off, and it alone: started set-user-id by another user it
+# is not dumpable, and LeakSanitizer's check at exit must ptrace the
+# process, so it cannot run there.  AddressSanitizer and UBSan stay on.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	AS_SU=(env "ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0" "${AS_SU[@]}")
+	AS_SN=(env "ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0" "${AS_SN[@]}")
+fi
 # change CURRENT NEW [ENV ...]: the user runs it on a terminal and answers.
 change() {
 	local cur=$1 new=$2
@@ -96,7 +104,7 @@ is "$(userpass "$SU" Old-pw.1)$(apop "$SU" Old-pw.1)" "00" "(the admin's secret 
 change Old-pw.1 'New-pw.2'
 is "$RC" 0 "the user changes their own secret with the right current one (0)"
 is "$(shown "$OUT")" "Current POP password: |New POP password: |Again: |relaygate-passwd: POP password changed for $SU" "asked: current first, then the new one twice; then it says so"
-ok "$(case $OUT in *Old-pw*|*New-pw*) echo 1 ;; *) echo 0 ;; esac)" "nothing typed was shown"
+ok "nothing typed was shown" not grep -qE 'Old-pw|New-pw' <<<"$OUT"
 is "$(apop "$SU" New-pw.2)" 0 "relaygate-checkpw takes the new secret by APOP"
 is "$(userpass "$SU" New-pw.2)" 0 "and by USER/PASS"
 is "$(apop "$SU" Old-pw.1)" 1 "and refuses the old one by APOP"
@@ -109,7 +117,7 @@ change Old-pw.1 'Third-pw.3'
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 is "$RC" 1 "a wrong current secret: refused (1)"
 like "$(shown "$OUT")" "relaygate-passwd: the current POP password was not right; nothing changed$" "with one plain answer"
-ok "$([ "$ms" -ge 1000 ]; echo $?)" "after a pause of a second at least (${ms} ms)"
+ok "after a pause of a second at least (${ms} ms)" [ "$ms" -ge 1000 ]
 is "$(md5sum <"$STORE")" "$sum" "the store is not written"
 is "$(userpass "$SU" New-pw.2)$(userpass "$SU" Third-pw.3)" "01" "the secret is still the one it was"
 change "" 'Third-pw.3'
@@ -177,7 +185,7 @@ is "$(userpass "$SU" Fourth-pw.4)" 0 "and the secret is still the one it was"
 conf "self_service = no"
 change 'Fourth-pw.4' 'Fifth-pw.7'
 like "$RC:$(shown "$OUT")" "^1:relaygate-passwd: changing your own POP password is turned off here \(self_service = no in /etc/relaygate.conf\); ask your administrator" "self_service = no: refused (1), saying so and where"
-ok "$(case $OUT in *"Current POP"*) echo 1 ;; *) echo 0 ;; esac)" "before asking anything"
+ok "before asking anything" not grep -q 'Current POP' <<<"$OUT"
 is "$(userpass "$SU" Fourth-pw.4)$(userpass "$SU" Fifth-pw.7)" "01" "nothing changed"
 
 # --- the admin's face is as it was ---

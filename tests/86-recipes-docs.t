@@ -7,8 +7,9 @@
 #   file's lines but comments and blank lines (\e for a backslash);
 # - no other README block or man page display holds a recipe (a
 #   tcpserver, Dovecot, Courier, Postfix, daemontools or systemd line);
-# - every contrib file is shown in the README and named by tests/85-recipes.t,
-#   which runs it;
+# - every contrib file is shown in the README and named by the test that
+#   runs it: tests/85-recipes.t, 14-inetd.t, or for relaygate sync's
+#   85-sync.t and 86-sync-postfix.t;
 # - the daemontools log/run runs as the account the README's install makes.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/lib.sh"
@@ -56,7 +57,7 @@ is "$shown" "$files" "the README shows every file in contrib/, and only those"
 is "$(awk '$1 == "readme" && $3 != "same"' "$T_TMP/found")" "" "each as it is"
 is "$(grep '^readme-rest ' "$T_TMP/found")" "" "no other README block holds a recipe"
 marked=$(grep -c '^man ' "$T_TMP/found")
-ok "$([ "$marked" -ge 9 ]; echo $?)" "the man pages show $marked contrib files"
+ok "the man pages show $marked contrib files" [ "$marked" -ge 9 ]
 is "$(awk '$1 == "man" && $4 != "same"' "$T_TMP/found")" "" "each as it is, but for comments"
 is "$(grep '^man-rest ' "$T_TMP/found")" "" "no other man page display holds a recipe"
 
@@ -65,7 +66,7 @@ missing=
 for f in $files; do
 	case $f in
 	contrib/daemontools/relaygate-expire/*) n=contrib/daemontools/relaygate-expire ;;
-	contrib/daemontools/relaygate-sync/*) n=daemontools/relaygate-sync/run ;;
+	contrib/daemontools/relaygate-sync/*) n=contrib/daemontools/relaygate-sync ;;
 	contrib/dovecot/conf.d/*) n=contrib/dovecot/conf.d/ ;;
 	contrib/*/run) n=$(dirname "$f") ; n=${n#contrib/} ;;
 	*) n=${f#contrib/} ;;
@@ -73,11 +74,13 @@ for f in $files; do
 	grep -q -- "$n" tests/85-recipes.t tests/14-inetd.t tests/85-sync.t tests/86-sync-postfix.t ||
 	    missing="$missing $f"
 done
-is "$missing" "" "a test of the real programs uses every contrib file"
+is "$missing" "" "tests/85-recipes.t, 14-inetd.t, 85-sync.t or 86-sync-postfix.t uses every contrib file"
 
 # The account the daemontools log runs as is the one the install makes.
-is "$(sed -n 's/.*setuidgid \([a-z]*\) .*/\1/p' contrib/daemontools/relaygate-expire/log/run)" \
-    "$(sed -n '/<!-- install:begin -->/,/<!-- install:end -->/s/^adduser .* \([a-z]*\)$/\1/p' README.md)" \
-    "log/run runs multilog as the account the README's adduser makes"
+for s in expire sync; do
+	is "$(sed -n 's/.*setuidgid \([a-z]*\) .*/\1/p' contrib/daemontools/relaygate-$s/log/run)" \
+	    "$(sed -n '/<!-- install:begin -->/,/<!-- install:end -->/s/^adduser .* \([a-z]*\)$/\1/p' README.md)" \
+	    "relaygate-$s's log/run runs multilog as the account the README's adduser makes"
+done
 plan "$T_NUM"
 done_testing

@@ -8,7 +8,7 @@ plan 8
 
 if ! pg_have || ! command -v postfix >/dev/null || ! command -v swaks >/dev/null ||
     ! grep -q '^pgsql' /etc/postfix/dynamicmaps.cf /usr/lib/postfix/*.cf 2>/dev/null; then
-	ok 1 "PostgreSQL 15, postfix, postfix-pgsql and swaks are installed (sh tools/deps test)"
+	ok "PostgreSQL 15, postfix, postfix-pgsql and swaks are installed (sh tools/deps test)" false
 	done_testing
 fi
 
@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 pg_setup
-ok $? "a throwaway PostgreSQL on 127.0.0.1:$PG_PORT with the relaygate schema"
+ok "a throwaway PostgreSQL on 127.0.0.1:$PG_PORT with the relaygate schema" [ $? -eq 0 ]
 pg_role hosta 'A-pw' relaygate_login
 pg_role postfix_smtp 'P-pw' relaygate_read
 printf 'pgsql = host=127.0.0.1 port=%s dbname=relaygate user=hosta password=A-pw\nhost_name = pop1\n' \
@@ -29,13 +29,13 @@ printf 'pgsql = host=127.0.0.1 port=%s dbname=relaygate user=hosta password=A-pw
 RELAYGATE_CONF=$T_TMP/a.conf relaygate sync 2>"$T_TMP/sync.log" &
 sync=$!
 
-# The map, contrib/postfix/pgsql-relaygate.cf as relaygate-sync(8) and the
-# README show it, with this test's server, role and password.
+# The map, contrib/postfix/pgsql-relaygate.cf as relaygate-sync(8) shows
+# it, with this test's database in its connection settings.
 pf=$T_TMP/pf
 mkdir -p "$pf/conf" "$pf/queue"
-sed -e "s|^hosts = .*|hosts = inet:127.0.0.1:$PG_PORT|" -e 's|^user = .*|user = postfix_smtp|' \
-    -e 's|^password = .*|password = P-pw|' \
-    "$(dirname "$0")/../contrib/postfix/pgsql-relaygate.cf" >"$pf/pgsql-grants.cf"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+sed -e "s/^hosts = .*/hosts = inet:127.0.0.1:$PG_PORT/" -e 's/^user = .*/user = postfix_smtp/' \
+    -e 's/^password = .*/password = P-pw/' "$ROOT/contrib/postfix/pgsql-relaygate.cf" >"$pf/pgsql-grants.cf"
 port=$(free_port)
 cat >"$pf/conf/main.cf" <<CF
 compatibility_level = 3.6
@@ -81,7 +81,7 @@ rcpt() {	# the answer to RCPT TO an outside address, from source address $1
 	    --from a@example.org --quit-after RCPT 2>&1 |
 	    sed -n '/RCPT TO/{n;s/^<[-*]* *//;s/ .*//;p;}'
 }
-ok "$([ -n "$master" ] && kill -0 "$master"; echo $?)" "our own Postfix started on 127.0.0.1:$port with a pgsql: access map"
+ok "our own Postfix started on 127.0.0.1:$port with a pgsql: access map" eval '[ -n "$master" ] && kill -0 "$master"'
 
 # A login on the POP host, pushed by its sync daemon, a few seconds to live.
 TCPREMOTEIP=127.0.0.2 USER=alice RELAYGATE_EXPIRY=4 RELAYGATE_CONF=$T_TMP/a.conf relaygate-allow -p pop3 true 2>/dev/null

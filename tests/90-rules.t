@@ -16,16 +16,16 @@ for f in "$corpus"/*.rules; do
 	RELAYGATE_RULES=$f relaygate rules compile && cmp -s "$T_TMP/ref.cdb" "$RELAYGATE_RULES_CDB" &&
 	    same=$((same + 1)) || differ="$differ $(basename "$f")"
 done
-ok "$([ "$nfiles" -ge 40 ]; echo $?)" "a corpus of at least 40 rules files ($nfiles)"
+ok "a corpus of at least 40 rules files ($nfiles)" [ "$nfiles" -ge 40 ]
 is "$same${differ:+ (differ:$differ)}" "$nfiles" "every corpus file compiles to the cdb tcprules writes, byte for byte"
 
 # --- the IPv6 variant's files too, against its own tcprules ---
-v6=$RELAYGATE_BUILD/peers/ucspi-tcp-ipv6/usr/bin
+v6=$RELAYGATE_PEERS/ucspi-tcp-ipv6/usr/bin
 if [ -x "$v6/tcprules" ]; then
 	printf '2001:db8::1:allow,RELAYCLIENT=""\n2001:db8:0:1::5:deny\n2001:db8:1::allow,P="prefix"\n::ffff:127.0.0.2:allow\n127.:allow\n:allow\n' >"$T_TMP/v6.rules"
 	"$v6/tcprules" "$T_TMP/ref6.cdb" "$T_TMP/ref6.tmp" <"$T_TMP/v6.rules"
 	RELAYGATE_RULES=$T_TMP/v6.rules relaygate rules compile
-	ok "$(cmp -s "$T_TMP/ref6.cdb" "$RELAYGATE_RULES_CDB"; echo $?)" "IPv6 rules compile as the IPv6 variant's tcprules writes them"
+	ok "IPv6 rules compile as the IPv6 variant's tcprules writes them" cmp -s "$T_TMP/ref6.cdb" "$RELAYGATE_RULES_CDB"
 else
 	skip "the IPv6 variant of ucspi-tcp is not unpacked (tools/deps test)"
 fi
@@ -59,7 +59,7 @@ is "$(cat "$RELAYGATE_RULES")" "# tcp.smtp for mail.example.org
 192.168.1.:allow,RELAYCLIENT=\"\"
 :allow" "move and delete keep the comments and blank lines where they were"
 tcprules "$T_TMP/ref.cdb" "$T_TMP/ref.tmp" <"$RELAYGATE_RULES"
-ok "$(cmp -s "$T_TMP/ref.cdb" "$RELAYGATE_RULES_CDB"; echo $?)" "after the edits, the cdb is still what tcprules writes for the text"
+ok "after the edits, the cdb is still what tcprules writes for the text" cmp -s "$T_TMP/ref.cdb" "$RELAYGATE_RULES_CDB"
 run relaygate rules add 'garbage'
 like "$RC:$ERR" "^2:relaygate rules: no ':' in \"garbage\"" "add refuses a bad rule (2)"
 run relaygate rules add '1.2.3.4:allow' --before 9
@@ -76,7 +76,7 @@ broken() {	# broken NAME TEXT EXPECTED-ERROR
 	printf '%s' "$2" >"$RELAYGATE_RULES"
 	run relaygate rules compile
 	like "$RC:$ERR" "$3" "$1: line-numbered error, status 2"
-	ok "$(cmp -s "$T_TMP/good.cdb" "$RELAYGATE_RULES_CDB"; echo $?)" "$1: the old cdb is untouched"
+	ok "$1: the old cdb is untouched" cmp -s "$T_TMP/good.cdb" "$RELAYGATE_RULES_CDB"
 }
 broken "bad range" '127.0.0.1:allow
 10.0.0.a-5:deny
@@ -122,10 +122,10 @@ deny connection" "and compiled"
 cp "$RELAYGATE_RULES" "$T_TMP/before-edit"
 run env TMPDIR="$T_TMP" EDITOR="$T_TMP/ed-bad" relaygate rules edit
 like "$RC:$ERR" "^2:relaygate: $T_TMP/relaygate-rules\.[A-Za-z0-9]+ line 7: bad instruction" "edit: an invalid change is refused, with the line"
-ok "$(cmp -s "$T_TMP/before-edit" "$RELAYGATE_RULES"; echo $?)" "and the file is unchanged"
+ok "and the file is unchanged" cmp -s "$T_TMP/before-edit" "$RELAYGATE_RULES"
 run env TMPDIR="$T_TMP" VISUAL="$T_TMP/ed-race" EDITOR=false relaygate rules edit
 like "$RC:$ERR" "^1:relaygate rules edit: .*tcp.smtp was changed by someone else meanwhile; nothing saved" "two admins: an edit made on a stale copy is refused (1)"
-ok "$(grep -q '^203.0.113.1:deny$' "$RELAYGATE_RULES" && ! grep -q 198.51.100.1 "$RELAYGATE_RULES"; echo $?)" "and the other admin's change stands"
+ok "and the other admin's change stands" eval 'grep -q "^203.0.113.1:deny$" "$RELAYGATE_RULES" && ! grep -q 198.51.100.1 "$RELAYGATE_RULES"'
 
 # --- two admins adding at once: both changes are kept ---
 adders=
@@ -133,5 +133,5 @@ for i in 1 2 3 4 5 6 7 8; do relaygate rules add "10.9.9.$i:deny" & adders="$add
 for p in $adders; do wait_for $p 30; done
 is "$(grep -c '^10\.9\.9\.[1-8]:deny$' "$RELAYGATE_RULES")" 8 "eight admins adding at once: every rule is kept"
 tcprules "$T_TMP/ref.cdb" "$T_TMP/ref.tmp" <"$RELAYGATE_RULES"
-ok "$(cmp -s "$T_TMP/ref.cdb" "$RELAYGATE_RULES_CDB"; echo $?)" "and the cdb matches the final text"
+ok "and the cdb matches the final text" cmp -s "$T_TMP/ref.cdb" "$RELAYGATE_RULES_CDB"
 done_testing

@@ -27,7 +27,7 @@ only() { tui_keys c /; tui_keys c C-u; tui_type c "$1"; tui_keys c Enter; }
 
 tui_start c 100 30 'relaygate console; echo "console exited $?"; sleep 60'
 tui_wait c "192.0.2.10"
-ok $? "the console opens on the grants screen, listing the grants"
+ok "the console opens on the grants screen, listing the grants" [ $? -eq 0 ]
 screen=$(tui_screen c)
 like "$screen" "4 timed +1 pinned +0 expired" "the header counts timed, pinned and expired grants"
 like "$screen" "store $RELAYGATE_DIR" "the header names the store"
@@ -36,16 +36,16 @@ like "$screen" "\* 198\.51\.100\.1 +pinned +root +manual .*office router" "a pin
 # --- live: another process's login, and the countdown ---
 login 203.0.113.5 erin
 tui_wait c "203.0.113.5" 2
-ok $? "a grant recorded by relaygate-allow from another process appears within 2 s, no key pressed"
+ok "a grant recorded by relaygate-allow from another process appears within 2 s, no key pressed" [ $? -eq 0 ]
 l1=$(left_of 192.0.2.10)
 left_moved() { l2=$(left_of 192.0.2.10); [ -n "$l2" ] && [ "$l2" != "$l1" ]; }
 tui_until 3 left_moved
-ok "$([ -n "$l1" ] && [ -n "${l2:-}" ] && [ "$l2" -lt "$l1" ]; echo $?)" "the remaining time counts down by itself ($l1 s, then ${l2:-?} s)"
+ok "the remaining time counts down by itself ($l1 s, then ${l2:-?} s)" eval '[ -n "$l1" ] && [ -n "${l2:-}" ] && [ "$l2" -lt "$l1" ]'
 
 # --- revoke: the dialog names the address, defaults to no, acts on that address only ---
 tui_keys c j d
 tui_wait c "Revoke the grant of 192.0.2.20 (user bob)?"
-ok $? "d on the second row asks to revoke that address, by name"
+ok "d on the second row asks to revoke that address, by name" [ $? -eq 0 ]
 tui_keys c Enter
 tui_gone c "Revoke the grant of"
 is "$(addrs)" "192.0.2.10 192.0.2.20 192.0.2.30 198.51.100.1 203.0.113.5 2001:db8::7 " "Enter answers no: nothing revoked"
@@ -53,7 +53,7 @@ tui_keys c d
 tui_wait c "Revoke the grant of 192.0.2.20" >/dev/null
 tui_keys c y
 tui_wait c "revoked 192.0.2.20" && tui_gone c "  192.0.2.20  "
-ok $? "y revokes it: the row goes"
+ok "y revokes it: the row goes" [ $? -eq 0 ]
 is "$(addrs)" "192.0.2.10 192.0.2.30 198.51.100.1 203.0.113.5 2001:db8::7 " "exactly that address left the store; the others remain"
 
 # --- a grant that expires while its revoke dialog is open ---
@@ -61,13 +61,13 @@ relaygate allow 192.0.2.99 --ttl 3
 only 192.0.2.99
 tui_wait c "192.0.2.99 " 3 && tui_keys c d
 tui_wait c "Revoke the grant of 192.0.2.99"
-ok $? "the revoke dialog opens on a grant with 3 s left"
+ok "the revoke dialog opens on a grant with 3 s left" [ $? -eq 0 ]
 others="192.0.2.10 192.0.2.30 198.51.100.1 203.0.113.5 2001:db8::7 "
 expired99() { ! relaygate list | grep -q '^192\.0\.2\.99	'; }
 tui_until 8 expired99
 tui_keys c y
 tui_wait c "192.0.2.99 is gone (expired or removed); nothing changed"
-ok $? "yes after it expired: reported gone, nothing changed"
+ok "yes after it expired: reported gone, nothing changed" [ $? -eq 0 ]
 is "$(addrs)" "$others" "and every other grant is as it was"
 tui_keys c Enter
 
@@ -76,13 +76,13 @@ relaygate allow 192.0.2.77 --ttl 3
 only 192.0.2.77
 tui_wait c "192.0.2.77 " 3 && tui_keys c P
 tui_wait c "RELAYCLIENT for it (empty: the configured one"
-ok $? "P asks for the pin's RELAYCLIENT"
+ok "P asks for the pin's RELAYCLIENT" [ $? -eq 0 ]
 tui_keys c Enter
 tui_wait c "A note on the pin of 192.0.2.77" >/dev/null
 tui_type c "front desk"
 tui_keys c Enter
 tui_wait c "front desk"
-ok $? "the pin shows with its note"
+ok "the pin shows with its note" [ $? -eq 0 ]
 faketime -f '+60s' relaygate expire >/dev/null
 like "$(relaygate list | grep '^192\.0\.2\.77	')" "^192\.0\.2\.77	pinned	root	manual	.*	front desk$" "the pin survives a sweep past its old expiry"
 
@@ -90,13 +90,12 @@ like "$(relaygate list | grep '^192\.0\.2\.77	')" "^192\.0\.2\.77	pinned	root	ma
 only 192.0.2.30
 tui_wait c "192.0.2.30 " 3 && tui_keys c e
 tui_wait c "Let 192.0.2.30 relay for how many seconds from now?"
-ok $? "e asks for how long"
+ok "e asks for how long" [ $? -eq 0 ]
 tui_keys c C-u
 tui_type c 7200
 tui_keys c Enter
 extended() { [ "$(relaygate list | awk -F'\t' '$1 == "192.0.2.30" { print $2 }')" -gt 3600 ]; }
-tui_until 3 extended
-ok $? "extend moves the expiry (relaygate list: $(relaygate list | awk -F'\t' '$1 == "192.0.2.30" { print $2 }') s left)"
+ok "extend moves the expiry (relaygate list: $(relaygate list | awk -F'\t' '$1 == "192.0.2.30" { print $2 }') s left)" tui_until 3 extended
 
 # --- allow an address by hand; a bad address is refused in the open dialog ---
 tui_keys c / C-u Enter a
@@ -105,7 +104,7 @@ tui_type c "192.0.2.300"
 tui_keys c Enter
 tui_wait c 'bad address "192.0.2.300": not an IPv4 or IPv6 address' &&
     tui_screen c | grep -q "Address to let relay"
-ok $? "a bad address is refused with the reason, in the dialog still open"
+ok "a bad address is refused with the reason, in the dialog still open" [ $? -eq 0 ]
 tui_keys c C-u
 tui_type c "192.0.2.123"
 tui_keys c Enter
@@ -119,18 +118,18 @@ like "$(relaygate list | grep '^192\.0\.2\.123	')" "^192\.0\.2\.123	(600|59[0-9]
 # --- rules ---
 tui_keys c 2
 tui_wait c '127.0.0.1:allow,RELAYCLIENT=""'
-ok $? "2 shows the rules, numbered, with their comments"
+ok "2 shows the rules, numbered, with their comments" [ $? -eq 0 ]
 tui_keys c a
 tui_wait c "A rule, added after the selected line" >/dev/null
 tui_type c "10.1.0.1 allow"
 tui_keys c Enter
 tui_wait c "line 2: no ':' in"
-ok $? "an invalid rule is refused, its message at its line in the open dialog"
+ok "an invalid rule is refused, its message at its line in the open dialog" [ $? -eq 0 ]
 tui_keys c C-u
 tui_type c '10.1.:allow,RELAYCLIENT=""'
 tui_keys c Enter w
 tui_wait c "saved $T_TMP/tcp.smtp and compiled"
-ok $? "w saves and compiles"
+ok "w saves and compiles" [ $? -eq 0 ]
 run relaygate rules check 10.1.2.3
 is "$RC:$OUT" "0:rule 10.1.:
 set environment variable RELAYCLIENT=
@@ -142,21 +141,21 @@ tui_wait c "What would tcpserver do" >/dev/null
 tui_type c 10.1.9.9
 tui_keys c Enter
 tui_wait c 'rule "10.1.":'
-ok $? "t shows what tcpserver would do for an address"
+ok "t shows what tcpserver would do for an address" [ $? -eq 0 ]
 tui_keys c Escape a
 tui_wait c "A rule, added" >/dev/null
 tui_type c "10.9.:deny"
 tui_keys c Enter 1
 tui_wait c "The rules have changes that are not saved."
-ok $? "leaving with unsaved changes asks first"
+ok "leaving with unsaved changes asks first" [ $? -eq 0 ]
 tui_keys c y
 tui_wait c "192.0.2.10"
-ok "$(grep -q 10.9 "$T_TMP/tcp.smtp"; [ $? -eq 1 ]; echo $?)" "and dropping them leaves the file alone"
+ok "and dropping them leaves the file alone" eval 'grep -q 10.9 "$T_TMP/tcp.smtp"; [ $? -eq 1 ]'
 
 # --- passwords ---
 tui_keys c 3
 tui_wait c "no POP passwords yet"
-ok $? "3 shows the password store (empty)"
+ok "3 shows the password store (empty)" [ $? -eq 0 ]
 tui_keys c a
 tui_wait c "Set the POP password of which user?" >/dev/null
 tui_type c frank
@@ -168,8 +167,8 @@ tui_wait c "Again, the POP password for frank" >/dev/null
 tui_type c "Kor4l-Reef"
 tui_keys c Enter
 tui_wait c "POP password of frank set"
-ok $? "a password set twice over hidden input is stored"
-ok "$(tui_screen c | grep -q Kor4l; [ $? -eq 1 ]; echo $?)" "the secret never showed on the screen"
+ok "a password set twice over hidden input is stored" [ $? -eq 0 ]
+ok "the secret never showed on the screen" eval 'tui_screen c | grep -q Kor4l; [ $? -eq 1 ]'
 NSSW=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -1)
 mkdir -p "$T_TMP/home/frank"
 chown 5001:5001 "$T_TMP/home/frank"
@@ -188,5 +187,5 @@ is "$(relaygate passwd --list)" "" "d deletes it, after a confirmation"
 
 tui_keys c q
 tui_wait c "console exited 0"
-ok $? "q quits, status 0"
+ok "q quits, status 0" [ $? -eq 0 ]
 done_testing

@@ -11,7 +11,7 @@ plan $PLAN
 
 # Every remaining assertion fails, and the test ends: nothing to skip here.
 bail() {
-	while [ "$T_NUM" -lt "$PLAN" ]; do ok 1 "$1"; done
+	while [ "$T_NUM" -lt "$PLAN" ]; do ok "$1" false; done
 	exit 1
 }
 # Poll until "$@" succeeds, for at most $1 seconds.  0 when it did.
@@ -172,9 +172,9 @@ while :; do
 	[ $rc -eq 1 ] && [ $tries -lt 3 ] || break
 	tries=$((tries + 1)); sed 's/^/# sshd: /' "$S/sshd.log"
 done
-[ $rc -ne 2 ]; ok $? "sshd -t accepts the test's sshd_config"
+ok "sshd -t accepts the test's sshd_config" [ $rc -ne 2 ]
 [ $rc -eq 2 ] && sed 's/^/# /' "$S/sshd-t.log"
-[ -n "$sshd_pid" ]; ok $? "our own sshd listens on 127.0.0.1:$port (pid ${sshd_pid:-none})"
+ok "our own sshd listens on 127.0.0.1:$port (pid ${sshd_pid:-none})" [ -n "$sshd_pid" ]
 [ -n "$sshd_pid" ] || { sed 's/^/# sshd: /' "$S/sshd.log"; bail "no sshd"; }
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$S/hostkey.pub")" >"$S/known_hosts"
 
@@ -211,14 +211,14 @@ shows_all() {
 }
 start=$(now_ms)
 within 15 shows_all; rc=$?
-ok $rc "the grants screen over ssh shows every address in the store ($ADDRS)"
+ok "the grants screen over ssh shows every address in the store ($ADDRS)" [ "$rc" -eq 0 ]
 [ $rc -eq 0 ] || { screen | sed 's/^/# | /'; sed 's/^/# sshd: /' "$S/sshd.log"; }
 echo "# console up $(( $(now_ms) - start )) ms after tmux started ssh"
 
 client=$(tmux -S "$SOCK" display -p -t =c:0.0 '#{pane_pid}' 2>/dev/null)
 is "$(ps -o comm= -p "${client:-0}" 2>/dev/null)" "ssh" "the pane runs the local ssh client (pid ${client:-none})"
 console=$(running -f relaygate | tr '\n' ' ')
-[ -n "$console" ]; ok $? "the console runs on the server side as $U (pid ${console:-none})"
+ok "the console runs on the server side as $U (pid ${console:-none})" [ -n "$console" ]
 
 # Drop the connection: the local client dies without a goodbye, the server
 # sees the TCP connection close and hangs up the console's terminal.
@@ -226,16 +226,16 @@ console=$(running -f relaygate | tr '\n' ' ')
 dropped=$(now_ms)
 console_gone() { [ -z "$(running -f relaygate)" ]; }
 within 5 console_gone; rc=$?
-ok $rc "the console is gone within 5 s of the dropped connection"
+ok "the console is gone within 5 s of the dropped connection" [ "$rc" -eq 0 ]
 [ $rc -eq 0 ] || ps -o pid,stat,etime,args -u "$U" | sed 's/^/# /'
 [ $rc -eq 0 ] && echo "# console gone $(( $(now_ms) - dropped )) ms after the drop"
 session_gone() { [ -z "$(running)" ]; }
-within 5 session_gone; ok $? "and nothing of the admin's session is left running"
+ok "and nothing of the admin's session is left running" within 5 session_gone
 
 is "$(listing)" "$before_list" "relaygate list --all: the same grants and pins as before"
 is "$(listing_json)" "$before_json" "relaygate list --all --json: the same expiries, users and notes as before"
 is "$(counts)" "$before_counts" "relaygate stats: the same counts as before"
-[ ! -s "$STORE/grants.journal" ]; ok $? "no change left in grants.journal"
+ok "no change left in grants.journal" [ ! -s "$STORE/grants.journal" ]
 is "$(files)" "$before_files" "the store's files, owners and modes are unchanged"
 for a in $ADDRS; do relaygate check "$a" >/dev/null || echo "# check $a: $?"; done >"$T_TMP/checks"
 is "$(cat "$T_TMP/checks")" "" "every address in the store may still relay"

@@ -16,9 +16,9 @@ sel_is() { [ "$(selected)" = "$1" ]; }
 
 tui_start c 100 30 'NO_COLOR=1 relaygate; echo "console exited $?"; sleep 60'
 tui_wait c "10.0.0.1 "
-ok $? "relaygate with no command, on a terminal, opens the console"
+ok "relaygate with no command, on a terminal, opens the console" [ $? -eq 0 ]
 is "$(selected)" "10.0.0.1" "the cursor starts on the first grant"
-ok "$(tui_screen c | grep -q '10\.0\.0\.30 '; [ $? -eq 1 ]; echo $?)" "only a page is shown (10.0.0.30 is below it)"
+ok "only a page is shown (10.0.0.30 is below it)" eval 'tui_screen c | grep -q '\''10\.0\.0\.30 '\''; [ $? -eq 1 ]'
 tui_keys c G
 tui_until 2 sel_is 10.0.0.120
 is "$(selected)" "10.0.0.120" "G: the last grant, in numeric order"
@@ -58,8 +58,8 @@ is "$RC" 2 "an unknown option to console: usage, 2"
 mkdir "$T_TMP/empty"
 tui_start e 100 30 "RELAYGATE_DIR=$T_TMP/empty relaygate console"
 tui_wait e "no grants yet"
-ok $? "a store directory with no grants yet says so"
+ok "a store directory with no grants yet says so" [ $? -eq 0 ]
 tui_start m 100 30 "RELAYGATE_DIR=$T_TMP/nowhere relaygate console"
 tui_wait m "read-only: $T_TMP/nowhere: No such file or directory" && tui_wait m "no grants yet"
-ok $? "a missing store directory: read-only, saying why, no crash"
+ok "a missing store directory: read-only, saying why, no crash" [ $? -eq 0 ]
 done_testing

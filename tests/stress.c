@@ -10,6 +10,12 @@
  *     writers doing every kind of change are SIGKILLed at random moments;
  *     afterwards the store opens, passes libdb's verify, has every pin, its
  *     lock is free, and the counts kept with the data equal a full walk.
+ *   stress steps DIR
+ *     every kind of write (allow, pin, unpin, revoke, extend, expire, a
+ *     password, repair) SIGKILLed at each of its steps in turn (pagelog's
+ *     crash points): afterwards every pin answers, the files pass libdb's
+ *     verify, the counts equal a walk, and the store holds the change whole
+ *     or not at all.
  *   stress paging DIR N
  *     N grants nobody touches, and churners adding and removing grants
  *     between them; a reader pages forward, then backward, through the
@@ -34,9 +40,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/pop.h"
 #include "core/relay.h"
 #include "core/view.h"
 #include "stores/grantdb.h"
+#include "stores/pagelog.h"
 
 #define PINS 50
 
@@ -250,6 +258,9 @@ concurrency(int writers, int ops, int readers)
 	in = fdopen(fds[0], "r");
 	while (in != NULL && fscanf(in, "%ld", &n) == 1)
 		total += n;
+	if (in != NULL)
+		fclose(in);
+	free(pids);
 	if (failed)
 		return 1;
 
@@ -428,6 +439,247 @@ crash(int kills)
 	return counts_match() < 0 ? 1 : 0;
 }
 
+/* --- steps: each kind of write killed at each of its steps --- */
+
+struct text {
+	char *s;
+	size_t n, cap;
+};
+
+static void
+text_add(struct text *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (t->n + n + 1 > t->cap) {
+		t->cap = (t->n + n + 1) * 2;
+		if ((t->s = realloc(t->s, t->cap)) == NULL)
+			die("realloc", NULL);
+	}
+	memcpy(t->s + t->n, s, n + 1);
+	t->n += n;
+}
+
+static int
+snap_one(const struct grant *g0, void *arg)
+{
+	struct text *t = arg;
+	struct grant g;
+	struct addr a;
+	struct err e;
+	char line[1024];
+
+	if (addr_parse(g0->addr, &a, NULL) < 0 || relay_get(&cfg, &a, &g, &e) != 1)
+		die("snapshot get", &e);
+	snprintf(line, sizeof line, "%s %d %lld %s %s %s\n", g.addr, g.pinned,
+	    (long long)g.expires, g.user, g.proto, g.note);
+	text_add(t, line);
+	return 0;
+}
+
+static int
+snap_user(const char *user, void *arg)
+{
+	text_add(arg, "password ");
+	text_add(arg, user);
+	text_add(arg, "\n");
+	return 0;
+}
+
+/* Everything the store and the password store say, as text. */
+static char *
+snapshot(void)
+{
+	struct grantdb_opts o = { .lock_timeout_ms = 5000 };
+	struct text t = { NULL, 0, 0 };
+	struct grantdb *db;
+	struct err e;
+
+	text_add(&t, "");
+	if ((db = grantdb_open(cfg.dir, GRANTDB_READ, &o, &e)) == NULL ||
+	    grantdb_each(db, snap_one, &t, &e) < 0)
+		die("snapshot", &e);
+	grantdb_close(db);
+	if (pop_list(&cfg, snap_user, &t, &e) < 0)
+		die("snapshot passwords", &e);
+	return t.s;
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out;
+
+	if ((in = open(from, O_RDONLY)) < 0 ||
+	    (out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		die("copy", NULL);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			die("copy write", NULL);
+	close(in);
+	close(out);
+}
+
+/* Save (save 1) the store's files as base.NAME, or put them back (0), with nothing in the journals. */
+static void
+base(int save)
+{
+	static const char *const names[] = { GRANTDB_FILE, GRANTDB_META, "passwords.db" };
+	char a[PATH_MAX + 64], b[PATH_MAX + 64];
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(a, sizeof a, "%s/%s", cfg.dir, names[i]);
+		snprintf(b, sizeof b, "%s/base.%s", cfg.dir, names[i]);
+		copy_file(save ? a : b, save ? b : a);
+	}
+	/* The journal is relaygate init's and stays: emptied, as after a commit. */
+	snprintf(a, sizeof a, "%s/%s", cfg.dir, GRANTDB_JOURNAL);
+	if (truncate(a, 0) < 0)
+		die("empty journal", NULL);
+	snprintf(a, sizeof a, "%s/passwords.db.journal", cfg.dir);
+	if (truncate(a, 0) < 0 && errno != ENOENT)
+		die("empty password journal", NULL);
+}
+
+static void
+quiet(const char *line, void *arg)
+{
+	(void)line;
+	(void)arg;
+}
+
+static const char *const kinds[] = { "allow", "allow-again", "pin", "pin-note", "unpin",
+    "revoke", "extend", "expire", "password", "repair" };
+
+/* Do write number k; its outcome (RELAY_*, or 0), or -1. */
+static int
+do_write(int k, int64_t now)
+{
+	struct relay_fsck r;
+	struct addr a;
+	struct err e;
+	long removed;
+	int capped;
+
+	switch (k) {
+	case 0: a = A("10.6.0.%d%.0d%.0d", 1, 0, 0);
+		return relay_allow(&cfg, &a, "new", "pop3", 600, now, &e);
+	case 1: a = A("10.5.0.%d%.0d%.0d", 2, 0, 0);
+		return relay_allow(&cfg, &a, "again", "imap", 900, now, &e);
+	case 2: a = A("10.6.0.%d%.0d%.0d", 2, 0, 0);
+		return relay_pin(&cfg, &a, "admin", "@hub", "new pin", now, &e);
+	case 3: a = A("172.31.0.%d%.0d%.0d", 1, 0, 0);
+		return relay_pin(&cfg, &a, "admin", NULL, "changed", now, &e);
+	case 4: a = pin_addr(3);
+		return relay_unpin(&cfg, &a, &e);
+	case 5: a = A("10.5.0.%d%.0d%.0d", 2, 0, 0);
+		return relay_revoke(&cfg, &a, &e);
+	case 6: a = A("10.5.0.%d%.0d%.0d", 4, 0, 0);
+		return relay_extend(&cfg, &a, NULL, 7200, now, &capped, &e);
+	case 7: return relay_expire(&cfg, now, &removed, &e) < 0 ? -1 : removed == 10 ? 0 : -1;
+	case 8: return pop_set_secret(&cfg, "alice", "s3cret", &e);
+	case 9: return relay_repair(&cfg, quiet, NULL, &r, &e);
+	}
+	return -1;
+}
+
+static int
+steps(void)
+{
+	struct addr a;
+	struct err e;
+	int64_t now = time(NULL);
+	char *before, *after, *s[256];
+	int k, n, i, status, nb, na;
+	pid_t pid;
+
+	if (snprintf(cfg.passwords, sizeof cfg.passwords, "%.4000s/passwords.db", cfg.dir) < 0)
+		die("path", NULL);
+	make_pins();
+	for (i = 1; i <= 20; i++) {
+		a = A("10.5.0.%d%.0d%.0d", i, 0, 0);
+		if (relay_allow(&cfg, &a, "user", "pop3", i % 2 ? 60 : 3600,
+		    i % 2 ? now - 7200 : now, &e) != RELAY_DONE)
+			die("allow", &e);
+	}
+	a = A("172.31.0.%d%.0d%.0d", 1, 0, 0);
+	if (relay_pin(&cfg, &a, "admin", NULL, "first", now, &e) < 0 || pop_init(&cfg, &e) < 0 ||
+	    pop_set_secret(&cfg, "bob", "b0b", &e) < 0)
+		die("set up", &e);
+	base(1);
+	for (k = 0; k < (int)(sizeof kinds / sizeof kinds[0]); k++) {
+		base(0);
+		before = snapshot();
+		after = NULL;
+		for (n = 0; n < 256 && after == NULL; n++) {
+			base(0);
+			if ((pid = fork()) == 0) {
+				pagelog_crash_after(n);
+				_exit(do_write(k, now) < 0 ? 3 : 0);
+			}
+			if (waitpid(pid, &status, 0) != pid)
+				die("wait", NULL);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+				after = snapshot();
+				break;
+			}
+			if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+				fprintf(stderr, "stress: %s failed by itself (status %d)\n", kinds[k], status);
+				return 1;
+			}
+			/* The next opener finishes or drops what the dead writer left;
+			 * every pin answers (but the one unpin removes). */
+			for (i = 0; i < PINS; i++) {
+				struct relay_decision d;
+
+				a = pin_addr(i);
+				if (relay_check(&cfg, &a, time(NULL), &d, &e) < 0)
+					die("check pin", &e);
+				if (d.answer != RELAY_PIN && !(k == 4 && i == 3)) {
+					fprintf(stderr, "stress: pin %s lost: %s killed at step %d\n",
+					    a.text, kinds[k], n);
+					return 1;
+				}
+			}
+			s[n] = snapshot();
+			if (verify(GRANTDB_FILE) < 0 || verify(GRANTDB_META) < 0 ||
+			    counts_match() < 0) {
+				fprintf(stderr, "stress: %s killed at step %d: store damaged\n", kinds[k], n);
+				return 1;
+			}
+		}
+		if (after == NULL || n == 0) {
+			fprintf(stderr, "stress: %s never finished, or had no step to kill\n", kinds[k]);
+			return 1;
+		}
+		if (strcmp(before, after) == 0 && k != 9) {
+			fprintf(stderr, "stress: %s changed nothing\n", kinds[k]);
+			return 1;
+		}
+		for (i = nb = na = 0; i < n; i++) {
+			if (strcmp(s[i], before) == 0)
+				nb++;
+			else if (strcmp(s[i], after) == 0)
+				na++;
+			else {
+				fprintf(stderr, "stress: %s killed at step %d: half a change:\n%s\n",
+				    kinds[k], i, s[i]);
+				return 1;
+			}
+			free(s[i]);
+		}
+		printf("%s: killed at each of %d steps: %d times as before, %d times whole\n",
+		    kinds[k], n, nb, na);
+		free(before);
+		free(after);
+	}
+	printf("steps: every kind of write, killed at every step, left the change whole or not at all\n");
+	return 0;
+}
+
 /* Add and remove grants at odd last bytes, between the untouched ones, until killed. */
 static void
 churn(unsigned seed)
@@ -538,7 +790,8 @@ main(int argc, char **argv)
 	if (argc < 3) {
 		fputs("usage: stress concurrency DIR WRITERS OPS READERS\n"
 		    "       stress crash DIR KILLS\n"
-		    "       stress paging DIR N\n", stderr);
+		    "       stress paging DIR N\n"
+		    "       stress steps DIR\n", stderr);
 		return 2;
 	}
 	chaos_ops = mmap(NULL, sizeof *chaos_ops, PROT_READ | PROT_WRITE,
@@ -565,6 +818,8 @@ main(int argc, char **argv)
 		return concurrency(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (strcmp(argv[1], "crash") == 0 && argc == 4)
 		return crash(atoi(argv[3]));
+	if (strcmp(argv[1], "steps") == 0 && argc == 3)
+		return steps();
 	if (strcmp(argv[1], "paging") == 0 && argc == 4)
 		return paging(atoi(argv[3]));
 	fputs("stress: bad arguments\n", stderr);

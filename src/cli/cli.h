@@ -41,6 +41,8 @@ int cmd_rules(const struct config *c, int argc, char **argv);
 int cmd_passwd(const struct config *c, int argc, char **argv);
 int cmd_init(const struct config *c, int argc, char **argv);
 int cmd_sync(const struct config *c, int argc, char **argv);
+int cmd_verify(const struct config *c, int argc, char **argv);
+int cmd_repair(const struct config *c, int argc, char **argv);
 
 /* The expiry loop: sweeps every interval_ms, and at each expiry, until SIGTERM or SIGINT. */
 int cli_expire_loop(const struct config *c, long interval_ms);

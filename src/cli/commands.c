@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "core/relay.h"
+#include "core/text.h"
 #include "core/view.h"
 
 const struct command cli_commands[] = {
@@ -24,6 +25,8 @@ const struct command cli_commands[] = {
 	{ "expire", cmd_expire, "[--loop [--interval SECONDS]]", "forget expired grants (once, or as a loop)" },
 	{ "stats", cmd_stats, "[--json]", "counts and store size" },
 	{ "import-spool", cmd_import_spool, "[DIR]", "import a relay-ctrl spool directory" },
+	{ "verify", cmd_verify, "", "check the store, changing nothing (exit 0 sound, 1 problems)" },
+	{ "repair", cmd_repair, "", "repair a damaged store, keeping every readable grant and pin" },
 	{ "passwd", cmd_passwd, "USER [--stdin] | --delete USER | --list | --init",
 	  "set, delete or list POP (APOP) passwords" },
 	{ "rules", cmd_rules, "list|add|delete|move|check|compile|edit ...",
@@ -413,6 +416,7 @@ cmd_check(const struct config *c, int argc, char **argv)
 	static const struct option lo[] = { HELP, END };
 	struct relay_decision d;
 	int64_t now = (int64_t)time(NULL);
+	char note[4 * GRANT_TEXT_MAX], rc[4 * GRANT_TEXT_MAX];
 	struct addr a;
 	struct err e;
 	int ch, x;
@@ -427,11 +431,12 @@ cmd_check(const struct config *c, int argc, char **argv)
 	switch (d.answer) {
 	case RELAY_PIN:
 		printf("%s may relay: pinned%s%s, RELAYCLIENT=\"%s\"\n", a.text,
-		    d.grant.note[0] ? " - " : "", d.grant.note, d.relayclient);
+		    d.grant.note[0] ? " - " : "", text_field(note, sizeof note, d.grant.note),
+		    text_field(rc, sizeof rc, d.relayclient));
 		break;
 	case RELAY_GRANT:
 		printf("%s may relay: granted, %" PRId64 "s left, RELAYCLIENT=\"%s\"\n",
-		    a.text, grant_remaining(&d.grant, now), d.relayclient);
+		    a.text, grant_remaining(&d.grant, now), text_field(rc, sizeof rc, d.relayclient));
 		break;
 	case RELAY_NO:
 		if (d.grant.expires != 0)
@@ -541,9 +546,10 @@ static void
 print_skip(const char *name, const char *why, void *arg)
 {
 	long *skipped = arg;
+	char q[300];
 
 	(*skipped)++;
-	printf("skipped\t%s\t%s\n", name, why);
+	printf("skipped\t%s\t%s\n", text_escape(q, sizeof q, name), why);
 }
 
 int
@@ -569,4 +575,53 @@ cmd_import_spool(const struct config *c, int argc, char **argv)
 		return cli_fail(&e);
 	printf("imported\t%ld\n", imported);
 	return flush_stdout();
+}
+
+static void
+print_line(const char *line, void *arg)
+{
+	char q[2048];
+
+	printf("%s\t%s\n", (const char *)arg, text_escape(q, sizeof q, line));
+}
+
+/* verify and repair: no options, no operands. */
+static int
+fsck_cmd(const struct config *c, int argc, char **argv,
+    int (*fn)(const struct config *, void (*)(const char *, void *), void *,
+    struct relay_fsck *, struct err *), const char *tag)
+{
+	static const struct option lo[] = { HELP, END };
+	struct relay_fsck r;
+	struct err e;
+	int ch, x;
+
+	while ((ch = next_opt(argc, argv, lo, &x)) != -1)
+		if (x >= 0)
+			return x;
+	if (argc - optind != 0) {
+		fprintf(stderr, "relaygate %s: too many arguments\n", argv[0]);
+		cli_usage(stderr, argv[0]);
+		return EX_USAGE;
+	}
+	if (fn(c, print_line, (void *)tag, &r, &e) < 0) {
+		fflush(stdout);
+		return cli_fail(&e);
+	}
+	printf("grants\t%ld\npinned\t%ld\n%s\t%ld\n", r.grants, r.pinned,
+	    fn == relay_verify ? "problems" : "left out", r.problems);
+	x = flush_stdout();
+	return x != EX_OK ? x : fn == relay_verify && r.problems > 0 ? EX_NO : EX_OK;
+}
+
+int
+cmd_verify(const struct config *c, int argc, char **argv)
+{
+	return fsck_cmd(c, argc, argv, relay_verify, "problem");
+}
+
+int
+cmd_repair(const struct config *c, int argc, char **argv)
+{
+	return fsck_cmd(c, argc, argv, relay_repair, "done");
 }

@@ -1,8 +1,9 @@
 /*
  * output: how batch mode writes grants: one line each, tab-separated in a
- * fixed column order, or one JSON object per line.  Fields never hold a tab
- * or a newline (the engine refuses control characters), so no quoting is
- * needed for the tab-separated form.
+ * fixed column order, or one JSON object per line.  The engine refuses
+ * control characters (and outside text comes in escaped), but a damaged or
+ * hostile store may hold them: every text field of the tab-separated form
+ * goes through text_field, so a field never holds a tab or a newline.
  */
 #include <inttypes.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/relay.h"
 #include "core/syncstat.h"
+#include "core/text.h"
 
 void
 out_iso(int64_t t, char buf[32])
@@ -25,7 +27,8 @@ void
 out_grant_tsv(FILE *f, const struct config *c, const struct grant *g, int64_t now)
 {
 	int64_t left = grant_remaining(g, now);
-	char when[32] = "";
+	char when[32] = "", user[4 * GRANT_USER_MAX], proto[4 * GRANT_PROTO_MAX];
+	char rc[4 * GRANT_TEXT_MAX], note[4 * GRANT_TEXT_MAX];
 
 	if (g->granted > 0)
 		out_iso(g->granted, when);
@@ -35,8 +38,10 @@ out_grant_tsv(FILE *f, const struct config *c, const struct grant *g, int64_t no
 		fprintf(f, "%s\t%" PRId64, g->addr, left);
 	else
 		fprintf(f, "%s\texpired", g->addr);
-	fprintf(f, "\t%s\t%s\t%s\t%s\t%s\n", g->user, g->proto, when,
-	    relay_relayclient(c, g), g->note);
+	fprintf(f, "\t%s\t%s\t%s\t%s\t%s\n", text_field(user, sizeof user, g->user),
+	    text_field(proto, sizeof proto, g->proto), when,
+	    text_field(rc, sizeof rc, relay_relayclient(c, g)),
+	    text_field(note, sizeof note, g->note));
 }
 
 /* Bytes that are not valid UTF-8 become U+FFFD, so any JSON parser reads the line. */

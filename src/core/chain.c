@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/priv.h"
 #include "core/relay.h"
+#include "core/text.h"
 
 /* Which variable holds the client's address: TCPREMOTEIP, else IP, else NULL. */
 static const char *
@@ -196,7 +197,7 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	struct addr a;
 	struct err e;
 	const char *user = getenv("USER"), *from;
-	char self[GRANT_USER_MAX], ignored[256], note[512] = "";
+	char self[GRANT_USER_MAX], ignored[256], note[512] = "", safe[GRANT_USER_MAX];
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -217,6 +218,8 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	}
 	if (user == NULL)
 		user = "";
+	/* An odd USER (control characters, too long) still gets its grant: recorded and logged escaped. */
+	user = text_escape(safe, sizeof safe, user);
 	if (proto == NULL)
 		proto = guess_proto();
 	if (priv_raise(&e) < 0) {

@@ -1,6 +1,7 @@
 /* config: defaults, configuration file and environment; see config.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/config.h"
 #include "core/priv.h"
 
-enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID, T_SELF };
+enum type { T_PATH, T_SECONDS, T_MSEC, T_TEXT, T_BOOL, T_UID, T_SELF, T_NETS };
 
 /* Every setting once: its file name, its environment names, where it goes. */
 static const struct setting {
@@ -43,7 +45,7 @@ static const struct setting {
 	    offsetof(struct config, passwords), sizeof ((struct config *)0)->passwords },
 	{ "apop_only", "RELAYGATE_APOP_ONLY", NULL, T_BOOL,
 	    offsetof(struct config, apop_only), 0 },
-	{ "plain_networks", "RELAYGATE_PLAIN_NETWORKS", NULL, T_TEXT,
+	{ "plain_networks", "RELAYGATE_PLAIN_NETWORKS", NULL, T_NETS,
 	    offsetof(struct config, plain_networks),
 	    sizeof ((struct config *)0)->plain_networks },
 	{ "min_uid", "RELAYGATE_MIN_UID", NULL, T_UID,
@@ -67,6 +69,8 @@ static const struct setting {
 	    offsetof(struct config, pgsql), sizeof ((struct config *)0)->pgsql },
 	{ "host_name", "RELAYGATE_HOST_NAME", NULL, T_TEXT,
 	    offsetof(struct config, host_name), sizeof ((struct config *)0)->host_name },
+	{ "checkpw_timeout", "RELAYGATE_CHECKPW_TIMEOUT", NULL, T_SECONDS,
+	    offsetof(struct config, checkpw_timeout), 0 },
 };
 
 int
@@ -129,17 +133,26 @@ assign(struct config *c, const struct setting *st, const char *value,
     const char *where, struct err *e)
 {
 	char *dst = (char *)c + st->off;
+	struct addr any;
+	struct err why;
 	long v;
 
 	switch (st->type) {
 	case T_PATH:
 	case T_TEXT:
+	case T_NETS:
 		if (strlen(value) >= st->size) {
 			err_set(e, ERR_PERM, 0, "%s: too long", where);
 			return -1;
 		}
 		if (st->type == T_PATH && value[0] != '/') {
 			err_set(e, ERR_PERM, 0, "%s: must be an absolute path", where);
+			return -1;
+		}
+		/* A network list is checked whole now, not at the first login it would fail. */
+		if (st->type == T_NETS && (addr_parse("0.0.0.0", &any, NULL) < 0 ||
+		    addr_in_list(&any, value, &why) < 0)) {
+			err_set(e, ERR_PERM, 0, "%s: %s", where, why.msg);
 			return -1;
 		}
 		memcpy(dst, value, strlen(value) + 1);
@@ -208,6 +221,16 @@ trim(char *s)
 	return s;
 }
 
+/* /dev/null, which names "no settings" (RELAYGATE_CONF=/dev/null). */
+static int
+is_null_device(const struct stat *sb)
+{
+	struct stat null;
+
+	return S_ISCHR(sb->st_mode) && stat("/dev/null", &null) == 0 &&
+	    S_ISCHR(null.st_mode) && sb->st_rdev == null.st_rdev;
+}
+
 /* One "name = value" per line; '#' starts a comment line. */
 static int
 read_file(struct config *c, const char *path, int must_exist, int trusted, struct err *e)
@@ -216,26 +239,34 @@ read_file(struct config *c, const char *path, int must_exist, int trusted, struc
 	char line[1024], where[PATH_MAX + 32];
 	char *name, *value, *eq;
 	const struct setting *st;
-	int lineno = 0, rc = 0;
+	struct stat sb;
+	int lineno = 0, rc = 0, fd;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	/* Not blocking, and only a regular file: a FIFO there must not hang a login. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		/* A file the caller named that is not there: the caller's mistake. */
 		err_set(e, errno == ENOENT ? ERR_PERM : ERR_TEMP, errno, "open %s", path);
 		return -1;
 	}
-	if (!trusted) {
-		struct stat st;
-
-		/* Set-id: only a file root alone may change is worth trusting. */
-		if (fstat(fileno(f), &st) < 0 || st.st_uid != 0 ||
-		    (st.st_mode & (S_IWGRP | S_IWOTH)) || !S_ISREG(st.st_mode)) {
-			err_set(e, ERR_PERM, 0, "%s: not a file that root alone may change; "
-			    "refusing it", path);
-			fclose(f);
-			return -1;
-		}
+	if (fstat(fd, &sb) < 0 || !(S_ISREG(sb.st_mode) || is_null_device(&sb))) {
+		err_set(e, ERR_TEMP, 0, "read %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* Set-id: only a file root alone may change is worth trusting. */
+	if (!trusted && (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    !S_ISREG(sb.st_mode))) {
+		err_set(e, ERR_PERM, 0, "%s: not a file that root alone may change; "
+		    "refusing it", path);
+		close(fd);
+		return -1;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		err_set(e, ERR_TEMP, errno, "read %s", path);
+		close(fd);
+		return -1;
 	}
 	snprintf(c->file, sizeof c->file, "%s", path);
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -299,6 +330,7 @@ config_load(struct config *c, const char *path, int trust_env, struct err *e)
 	snprintf(c->group, sizeof c->group, "%s", RG_STORE_GROUP);
 	c->peer_check = 1;
 	c->self_service = CONFIG_SELF_CHANGE;
+	c->checkpw_timeout = 60;
 
 	if (path == NULL && trust_env)
 		path = getenv("RELAYGATE_CONF");

@@ -12,6 +12,7 @@
 #define RG_CONFIG_H
 
 #include <limits.h>
+#include <stddef.h>
 
 #include "core/err.h"
 
@@ -56,6 +57,7 @@ struct config {
 	int self_service;		/* relaygate-passwd: CONFIG_SELF_* */
 	char pgsql[CONFIG_CONNINFO_MAX];	/* relaygate sync: libpq connection string; "" none */
 	char host_name[CONFIG_VALUE_MAX];	/* this host, as sync records it; "": gethostname */
+	long checkpw_timeout;		/* seconds relaygate-checkpw may take in all */
 	char file[PATH_MAX];		/* the configuration file read, or "" */
 };
 

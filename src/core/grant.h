@@ -32,8 +32,16 @@ struct grant {
 /* 1 when g lets its address relay at time now: pinned, or not yet expired. */
 int grant_live(const struct grant *g, int64_t now);
 
-/* Seconds g has left at now: > 0 live, 0 expired (not swept yet), -1 pinned. */
+/*
+ * Seconds g has left at now: > 0 live, 0 expired (not swept yet), -1 pinned.
+ * Never more than the longest lifetime (CONFIG_EXPIRY_MAX), whatever the
+ * stored expiry says: a grant written while the clock was ahead does not
+ * outlive it once the clock is right.
+ */
 int64_t grant_remaining(const struct grant *g, int64_t now);
+
+/* Bring g's expiry within the longest lifetime from now (grant_remaining's cap). */
+void grant_cap(struct grant *g, int64_t now);
 
 /* Seconds since g expired at now: > 0 expired, 0 live or pinned. */
 int64_t grant_overdue(const struct grant *g, int64_t now);

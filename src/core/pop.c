@@ -14,6 +14,7 @@
 
 #include "core/addr.h"
 #include "core/pop.h"
+#include "core/text.h"
 #include "stores/pwdb.h"
 
 void
@@ -124,8 +125,14 @@ account(const struct config *c, const char *login, struct pop_account *acct,
 	char base[256];
 	const char *sep = c->ext_separator, *at;
 	struct passwd *pw;
+	struct err e;
 
 	memset(acct, 0, sizeof *acct);
+	/* A name (and so an EXT) with '/' or '..' never reaches a path. */
+	if (pop_user_ok(login, &e) < 0) {
+		snprintf(why, wsz, "%s", e.msg);
+		return POP_BAD;
+	}
 	if (strlen(login) >= sizeof base) {
 		snprintf(why, wsz, "user name too long");
 		return POP_BAD;
@@ -173,13 +180,19 @@ dotpassword(const struct pop_account *a, char *secret, size_t cap, char *why, si
 	if (snprintf(path, sizeof path, "%s/Maildir%s%s/.password", a->home,
 	    a->ext[0] ? "-" : "", a->ext) >= (int)sizeof path)
 		return 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO planted there must not hang a root-run checker. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		snprintf(why, wsz, "open %s: %s", path, strerror(errno));
 		return -POP_TEMP;
 	}
-	if (fstat(fd, &st) < 0 || (st.st_mode & 0077) != 0 || st.st_uid != a->uid) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, wsz, "%s is not a regular file; refused", path);
+		close(fd);
+		return -POP_BAD;
+	}
+	if ((st.st_mode & 0077) != 0 || st.st_uid != a->uid) {
 		snprintf(why, wsz, "%s is readable by others or not the user's; refused", path);
 		close(fd);
 		return -POP_BAD;
@@ -236,7 +249,7 @@ int
 pop_check(const struct config *c, const struct pop_login *l, const char *client,
     struct pop_account *acct, char *why, size_t wsz)
 {
-	char secret[PWDB_SECRET_MAX + 1], digest[33];
+	char secret[PWDB_SECRET_MAX + 1], digest[33], q[80];
 	struct addr a;
 	struct err e;
 	int v, from_store, in, apop = 0;
@@ -278,8 +291,8 @@ pop_check(const struct config *c, const struct pop_login *l, const char *client,
 			goto out;
 		}
 		if (in == 0) {
-			snprintf(why, wsz, "USER/PASS not allowed from %.64s (plain_networks)",
-			    client ? client : "an unknown address");
+			snprintf(why, wsz, "USER/PASS not allowed from %s (plain_networks)",
+			    client ? text_escape(q, sizeof q, client) : "an unknown address");
 			v = POP_BAD;
 			goto out;
 		}
@@ -344,6 +357,7 @@ int
 pop_user_ok(const char *user, struct err *e)
 {
 	const unsigned char *p;
+	char q[80];
 
 	if (*user == '\0' || strlen(user) > PWDB_USER_MAX) {
 		err_set(e, ERR_PERM, 0, "a user name is 1 to %d bytes", PWDB_USER_MAX);
@@ -351,10 +365,14 @@ pop_user_ok(const char *user, struct err *e)
 	}
 	for (p = (const unsigned char *)user; *p != '\0'; p++)
 		if (*p <= ' ' || *p == 0x7f || *p == ':' || *p == '/') {
-			err_set(e, ERR_PERM, 0, "user name %.64s: no spaces, control characters, ':' or '/'",
-			    user);
+			err_set(e, ERR_PERM, 0, "user name %s: no spaces, control characters, ':' or '/'",
+			    text_escape(q, sizeof q, user));
 			return -1;
 		}
+	if (strstr(user, "..") != NULL) {
+		err_set(e, ERR_PERM, 0, "user name %s: no \"..\"", text_escape(q, sizeof q, user));
+		return -1;
+	}
 	return 0;
 }
 

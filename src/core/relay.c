@@ -1,5 +1,7 @@
 /* relay: record, check, pin, expire; see relay.h. */
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,6 +140,8 @@ relay_check(const struct config *c, const struct addr *a, int64_t now,
 	d->grant.expires = pinned ? 0 : expires;
 	if (d->details_err[0] != '\0')
 		d->grant.has_relayclient = 0;
+	if (!pinned)
+		grant_cap(&d->grant, now);	/* a clock that was ahead when it was written */
 	if (!grant_live(&d->grant, now))
 		return 0;
 	d->answer = pinned ? RELAY_PIN : RELAY_GRANT;
@@ -228,12 +232,15 @@ relay_expire_each(const struct config *c, int64_t now, long *removed,
     void (*fn)(const char *, void *), void *arg, struct err *e)
 {
 	struct grantdb *db;
+	long capped;
 
 	*removed = 0;
 	/* A sweep may touch many pages: give libdb room to hold them. */
 	if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
 		return -1;
-	if (grantdb_expire_each(db, now, removed, fn, arg, e) < 0)
+	/* And a grant from a clock that was ahead lives no longer than the longest lifetime from now. */
+	if (grantdb_expire_each(db, now, removed, fn, arg, e) < 0 ||
+	    grantdb_cap_expiry(db, now + RELAY_TTL_MAX, &capped, e) < 0)
 		return finish(db, -1, e);
 	return finish(db, 0, e);
 }
@@ -455,4 +462,108 @@ relay_import_spool(const struct config *c, const char *dir, int64_t now,
 		return finish(x.db, -1, e);
 	*imported = x.imported;
 	return finish(x.db, 0, e);
+}
+
+/* --- verify and repair --- */
+
+struct fsck_ctx {
+	void (*note)(const char *, void *);
+	void *arg;
+	struct relay_fsck *r;
+};
+
+static void
+fsck_line(const char *line, void *arg)
+{
+	struct fsck_ctx *x = arg;
+
+	x->note(line, x->arg);
+}
+
+/* The modes that let someone else change what relays, or read the secrets. */
+static void
+check_modes(const struct config *c, struct fsck_ctx *x)
+{
+	static const char *const files[] = { GRANTDB_FILE, GRANTDB_META, GRANTDB_JOURNAL, GRANTDB_GATE };
+	char path[PATH_MAX + 32], line[PATH_MAX + 200];
+	struct stat st;
+	size_t i;
+
+	if (lstat(c->dir, &st) == 0 && (st.st_mode & 0002) && !(st.st_mode & S_ISVTX)) {
+		snprintf(line, sizeof line, "%s: anyone may replace the store's files (mode %04o)",
+		    c->dir, (unsigned)(st.st_mode & 07777));
+		x->r->problems++;
+		x->note(line, x->arg);
+	}
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", c->dir, files[i]);
+		if (lstat(path, &st) < 0)
+			continue;
+		if (!S_ISREG(st.st_mode))
+			snprintf(line, sizeof line, "%s is not a regular file", path);
+		else if (st.st_mode & 0002)
+			snprintf(line, sizeof line, "%s: anyone may write it (mode %04o)", path,
+			    (unsigned)(st.st_mode & 07777));
+		else
+			continue;
+		x->r->problems++;
+		x->note(line, x->arg);
+	}
+	if (lstat(c->passwords, &st) == 0 && (!S_ISREG(st.st_mode) || (st.st_mode & 0027))) {
+		snprintf(line, sizeof line, "%s: %s (mode %04o); the checker refuses it", c->passwords,
+		    S_ISREG(st.st_mode) ? "the group may write it or others may use it" :
+		    "not a regular file", (unsigned)(st.st_mode & 07777));
+		x->r->problems++;
+		x->note(line, x->arg);
+	}
+}
+
+static void
+fsck_opts(const struct config *c, struct grantdb_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->lock_timeout_ms = c->lock_timeout_ms;
+	o->sync = c->sync;
+}
+
+int
+relay_verify(const struct config *c, void (*note)(const char *, void *), void *arg,
+    struct relay_fsck *r, struct err *e)
+{
+	struct fsck_ctx x = { note, arg, r };
+	struct grantdb_tally t;
+	struct grantdb_opts o;
+
+	memset(r, 0, sizeof *r);
+	fsck_opts(c, &o);
+	if (grantdb_verify(c->dir, &o, fsck_line, &x, &t, e) < 0)
+		return -1;
+	r->grants = t.grants;
+	r->pinned = t.pinned;
+	r->problems = t.problems;
+	check_modes(c, &x);
+	return 0;
+}
+
+int
+relay_repair(const struct config *c, void (*note)(const char *, void *), void *arg,
+    struct relay_fsck *r, struct err *e)
+{
+	struct fsck_ctx x = { note, arg, r };
+	struct grantdb_tally t;
+	struct grantdb_opts o;
+	struct stat st;
+
+	memset(r, 0, sizeof *r);
+	if (stat(c->dir, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", c->dir);
+		return -1;
+	}
+	fsck_opts(c, &o);
+	if (grantdb_repair(c->dir, &o, fsck_line, &x, &t, e) < 0)
+		return -1;
+	r->grants = t.grants;
+	r->pinned = t.pinned;
+	r->problems = t.problems;
+	return 0;
 }

@@ -110,6 +110,29 @@ int relay_expire_each(const struct config *c, int64_t now, long *removed,
 /* The next moment a grant expires: 1 and *when, 0 none, -1 and e. */
 int relay_next_expiry(const struct config *c, int64_t *when, struct err *e);
 
+/* What relaygate verify found, or what relaygate repair kept. */
+struct relay_fsck {
+	long grants, pinned;		/* readable (verify), kept (repair) */
+	long problems;			/* found (verify), records not kept (repair) */
+};
+
+/*
+ * Check the grants store without changing it: its journal, its files (libdb's
+ * own check, every record, the details, orders and counts against a walk),
+ * and the modes of the store and of the password store.  note(line) for
+ * each problem.  0 and *r (r->problems 0: sound), or -1 and e.
+ */
+int relay_verify(const struct config *c, void (*note)(const char *, void *), void *arg,
+    struct relay_fsck *r, struct err *e);
+
+/*
+ * Repair the grants store: every grant and pin that can be read is kept,
+ * what can be derived is rebuilt, what cannot be read is set aside; note(line)
+ * for each thing done.  0 and *r, or -1 and e.
+ */
+int relay_repair(const struct config *c, void (*note)(const char *, void *), void *arg,
+    struct relay_fsck *r, struct err *e);
+
 /* The counts of relaygate stats, read from the counts kept with the data. */
 struct relay_stats {
 	long live, pinned, expired;

@@ -340,6 +340,7 @@ take_row(const unsigned char *k, size_t kn, const struct grant *g, void *arg)
 	r->examined++;
 	if (passes(r, g)) {
 		r->rows[r->n].g = *g;
+		grant_cap(&r->rows[r->n].g, r->now);
 		memcpy(r->rows[r->n].key.b, k, kn);
 		r->rows[r->n].key.len = kn;
 		if (++r->n == r->max)

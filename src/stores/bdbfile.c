@@ -281,3 +281,20 @@ bdbfile_dbt_out(DBT *d, void *buf, size_t cap)
 	d->ulen = (u_int32_t)cap;
 	d->flags = DB_DBT_USERMEM;
 }
+
+int
+bdbfile_verify(const char *path, struct err *e)
+{
+	DB *db;
+	int ret;
+
+	if (db_new(&db, 0, path, e) < 0)
+		return -1;
+	dbmsg[0] = '\0';
+	/* DB->verify closes the handle itself, whatever it finds. */
+	if ((ret = db->verify(db, path, NULL, NULL, 0)) != 0) {
+		bdbfile_err(e, ret, "verify", path);
+		return -1;
+	}
+	return 0;
+}

@@ -49,6 +49,9 @@ int bdbfile_finish_journal(int lockfd, const char *lockpath, int jfd, const char
     uid_t owner, long timeout_ms, const char *const *paths, unsigned n, int sync,
     struct err *e);
 
+/* libdb's own check of the btree at path (DB->verify), read only. 0, or -1 and e saying what it found. */
+int bdbfile_verify(const char *path, struct err *e);
+
 /* A DBT holding n bytes at p (a key or a value to store). */
 void bdbfile_dbt_in(DBT *d, const void *p, size_t n);
 

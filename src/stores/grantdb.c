@@ -1,6 +1,7 @@
 /* grantdb: the Berkeley DB grants store; see grantdb.h for the format. */
 #include <arpa/inet.h>
 #include <db.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include "core/addr.h"
 #include "stores/bdbfile.h"
 #include "stores/grantdb.h"
+#include "stores/grantrec.h"
 #include "stores/pagelog.h"
 #include "stores/safefile.h"
 
@@ -24,7 +26,7 @@
 #define META_VERSION_HOST 2	/* version 1, then the recording host */
 #define META_PINNED 1
 #define META_RELAYCLIENT 2
-#define META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX) + 2 + GRANT_HOST_MAX)
+#define META_MAX GRANTREC_META_MAX
 #define VALUE_MAX 24		/* 20 digits, NUL, slack */
 #define FORMAT 2
 /* The largest expiry grants.db holds: 18 digits. */
@@ -1091,6 +1093,69 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 	return rc;
 }
 
+/* The latest timed entries of the expiry order, while they expire after x->now. */
+static int
+collect_late(const unsigned char *k, size_t n, const struct grant *g, void *arg)
+{
+	struct due_ctx *x = arg;
+	struct grant kg;
+
+	(void)g;
+	if (grantdb_key_parse(GRANTDB_BY_EXPIRY, k, n, &kg) < 0 || kg.pinned)
+		return 0;	/* the pins, after every timed grant: passed over */
+	if (kg.expires <= x->now)
+		return 1;
+	x->out[x->n].expires = kg.expires;
+	memcpy(x->out[x->n].addr, kg.addr, sizeof kg.addr);
+	memcpy(x->out[x->n].key, k, n);
+	x->out[x->n].klen = n;
+	return ++x->n == x->max;
+}
+
+int
+grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err *e)
+{
+	enum { BATCH = 1024 };
+	struct due_ctx x;
+	struct grant g;
+	size_t i;
+	int r, rc = 0;
+
+	*capped = 0;
+	if (must_write(db, e) < 0)
+		return -1;
+	if ((x.out = malloc(BATCH * sizeof *x.out)) == NULL) {
+		err_set(e, ERR_TEMP, errno, "cap expiries in %s", db->gpath);
+		return -1;
+	}
+	x.now = latest;
+	x.max = BATCH;
+	do {
+		x.n = 0;
+		if (grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 1, 0, collect_late, &x, e) < 0) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < x.n && rc == 0; i++) {
+			if ((r = grantdb_get(db, x.out[i].addr, &g, e)) < 0) {
+				rc = -1;
+			} else if (r == 1 && !g.pinned && g.expires > latest) {
+				g.expires = latest;
+				if (grantdb_put(db, &g, e) < 0)
+					rc = -1;
+				else
+					(*capped)++;
+			} else if (del_key(db->meta, x.out[i].key, x.out[i].klen, db->mpath, e) < 0) {
+				rc = -1;	/* (an entry that is not its grant's goes, as in a sweep) */
+			} else {
+				db->dirty = 1;
+			}
+		}
+	} while (rc == 0 && x.n == BATCH);
+	free(x.out);
+	return rc;
+}
+
 int
 grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
 {
@@ -1109,7 +1174,11 @@ grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
 
 /* --- format 1 to 2 --- */
 
-/* Format 1 kept details under 'p' ADDRESS (pins) and 'x' EXPIRY ADDRESS. */
+/*
+ * Format 1 kept details under 'p' ADDRESS (pins) and 'x' EXPIRY ADDRESS;
+ * a store being repaired has them under 'a' A already (format 2, without
+ * the orders and counts, which are made here).
+ */
 static int
 upgrade_one(const struct grant *g0, void *arg)
 {
@@ -1118,25 +1187,35 @@ upgrade_one(const struct grant *g0, void *arg)
 	struct err *e = db->upgrade_err;
 	struct grant g = *g0, m;
 	size_t kn, an = strlen(g.addr), n;
-	int r;
+	int r, found = 0;
 
-	k[0] = g.pinned ? 'p' : 'x';
-	kn = 1;
-	if (!g.pinned) {
-		be64_put(k + 1, (uint64_t)g.expires);
-		kn += 8;
+	if ((kn = addr_bin(g.addr, k + 1)) > 0) {
+		k[0] = 'a';
+		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->mpath, g.addr, e);
+		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
+		    (g.pinned || m.expires == g.expires);
 	}
-	memcpy(k + kn, g.addr, an);
-	kn += an;
-	if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
-		return -1;
-	if (r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned) {
+	if (!found) {
+		k[0] = g.pinned ? 'p' : 'x';
+		kn = 1;
+		if (!g.pinned) {
+			be64_put(k + 1, (uint64_t)g.expires);
+			kn += 8;
+		}
+		memcpy(k + kn, g.addr, an);
+		kn += an;
+		if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
+			return -1;
+		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned;
+	}
+	if (found) {
 		g.granted = m.granted;
 		memcpy(g.user, m.user, sizeof g.user);
 		memcpy(g.proto, m.proto, sizeof g.proto);
 		g.has_relayclient = m.has_relayclient;
 		memcpy(g.relayclient, m.relayclient, sizeof g.relayclient);
 		memcpy(g.note, m.note, sizeof g.note);
+		memcpy(g.host, m.host, sizeof g.host);
 	}
 	if (details_put(db, &g, e) < 0)
 		return -1;
@@ -1816,4 +1895,899 @@ grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,
 		}
 	}
 	return x.left;
+}
+
+/* --- the record codecs, for the tests that feed them hostile bytes (grantrec.h) --- */
+
+int
+grantrec_meta_decode(const unsigned char *buf, size_t size, struct grant *g)
+{
+	return meta_decode(buf, size, g);
+}
+
+int
+grantrec_meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
+{
+	return meta_encode(g, buf, len);
+}
+
+int
+grantrec_value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
+{
+	return value_decode(v, size, expires, pinned);
+}
+
+/* --- verify and repair --- */
+
+struct fsck {
+	grantdb_note note;
+	void *arg;
+	struct grantdb_tally *t;
+	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX];
+	uid_t owner;		/* the store directory's: every file's (safefile.h) */
+	gid_t group;
+};
+
+static void say(struct fsck *x, int problem, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct fsck *x, int problem, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (problem)
+		x->t->problems++;
+	x->note(line, x->arg);
+}
+
+/* Bytes from a file, shown safely: printable as they are, the rest as \xNN. */
+static const char *
+shown(const void *p, size_t n, char *buf, size_t cap)
+{
+	const unsigned char *c = p;
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 8 < cap; i++) {
+		if (c[i] > 0x20 && c[i] < 0x7f && c[i] != '\\')
+			buf[o++] = (char)c[i];
+		else
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c[i]);
+	}
+	if (i < n)
+		o += (size_t)snprintf(buf + o, cap - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
+static int
+fsck_paths(struct fsck *x, const char *dir, struct err *e)
+{
+	if (snprintf(x->gpath, sizeof x->gpath, "%s/%s", dir, GRANTDB_FILE) >= PATH_MAX ||
+	    snprintf(x->mpath, sizeof x->mpath, "%s/%s", dir, GRANTDB_META) >= PATH_MAX ||
+	    snprintf(x->jpath, sizeof x->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "open store in %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* A grants.db record as a grant: 0, or -1 (not an address in normal form, or not an expiry). */
+static int
+grant_record(const DBT *k, const DBT *v, struct grant *g)
+{
+	struct addr a;
+	size_t n = k->size;
+
+	memset(g, 0, sizeof *g);
+	if (n > 0 && ((const char *)k->data)[n - 1] == '\0')
+		n--;
+	if (n == 0 || n >= sizeof g->addr || memchr(k->data, '\0', n) != NULL)
+		return -1;
+	memcpy(g->addr, k->data, n);
+	g->addr[n] = '\0';
+	if (addr_parse(g->addr, &a, NULL) < 0 || strcmp(a.text, g->addr) != 0 ||
+	    value_decode(v->data, v->size, &g->expires, &g->pinned) < 0)
+		return -1;
+	if (g->pinned)
+		g->expires = 0;
+	return 0;
+}
+
+/* Does key k (kn bytes) exist in d?  1, 0, or -1. */
+static int
+has_key(DB *d, const void *k, size_t kn)
+{
+	DBT kk, vv;
+	int ret;
+
+	bdbfile_dbt_in(&kk, k, kn);
+	memset(&vv, 0, sizeof vv);
+	vv.flags = DB_DBT_PARTIAL;
+	ret = d->get(d, NULL, &kk, &vv, 0);
+	return ret == 0 ? 1 : ret == DB_NOTFOUND ? 0 : -1;
+}
+
+/* The details record of addr in meta, decoded: 1, 0 none, -1 damaged or unreadable. */
+static int
+details_of(DB *meta, const char *addr, struct grant *m)
+{
+	unsigned char kb[1 + ABIN_MAX], v[META_MAX];
+	size_t an;
+	DBT k, d;
+	int ret;
+
+	if ((an = addr_bin(addr, kb + 1)) == 0)
+		return -1;
+	kb[0] = 'a';
+	bdbfile_dbt_in(&k, kb, an + 1);
+	bdbfile_dbt_out(&d, v, sizeof v);
+	ret = meta->get(meta, NULL, &k, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0 || meta_decode(v, d.size, m) < 0)
+		return -1;
+	return 1;
+}
+
+/* grants.db's word on addr: 1 and *g, 0 none, -1 unreadable. */
+static int
+grant_of(DB *grants, const char *addr, struct grant *g)
+{
+	char v[VALUE_MAX];
+	DBT k, d;
+	int ret;
+
+	memset(g, 0, sizeof *g);
+	bdbfile_dbt_in(&k, addr, strlen(addr) + 1);
+	bdbfile_dbt_out(&d, v, sizeof v);
+	ret = grants->get(grants, NULL, &k, &d, 0);
+	if (ret == DB_NOTFOUND)
+		return 0;
+	if (ret != 0 || value_decode(v, d.size, &g->expires, &g->pinned) < 0)
+		return -1;
+	snprintf(g->addr, sizeof g->addr, "%s", addr);
+	if (g->pinned)
+		g->expires = 0;
+	return 1;
+}
+
+/* Check grant g of grants.db against grants-meta.db: its details and its two order entries. */
+static void
+verify_grant(struct fsck *x, DB *meta, const struct grant *g)
+{
+	unsigned char k[GRANTDB_KEY_MAX];
+	struct grant m;
+	size_t n;
+	int r;
+
+	if ((r = details_of(meta, g->addr, &m)) <= 0) {
+		say(x, 1, "%s: %s details for %s", x->mpath, r == 0 ? "no" : "damaged", g->addr);
+		return;
+	}
+	if (m.pinned != g->pinned || (!g->pinned && m.expires != g->expires))
+		say(x, 1, "%s: the details for %s disagree with %s", x->mpath, g->addr, x->gpath);
+	m.pinned = g->pinned;
+	m.expires = g->expires;
+	snprintf(m.addr, sizeof m.addr, "%s", g->addr);
+	if ((n = grantdb_key(GRANTDB_BY_EXPIRY, &m, k)) == 0 || has_key(meta, k, n) != 1)
+		say(x, 1, "%s: %s is missing from the expiry order", x->mpath, g->addr);
+	if ((n = grantdb_key(GRANTDB_BY_USER, &m, k)) == 0 || has_key(meta, k, n) != 1)
+		say(x, 1, "%s: %s is missing from the user order", x->mpath, g->addr);
+}
+
+/* Walk grants.db: every record readable, each checked against meta (may be NULL). */
+static void
+verify_grants(struct fsck *x, DB *grants, DB *meta)
+{
+	char kb[512], vb[512], q[600];
+	struct grant g;
+	struct err e;
+	DBC *c;
+	DBT k, v;
+	long n = 0;
+	int ret;
+
+	if ((ret = grants->cursor(grants, NULL, &c, 0)) != 0) {
+		bdbfile_err(&e, ret, "read", x->gpath);
+		say(x, 1, "%s", e.msg);
+		return;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&v, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &v, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&e, ret, "read", x->gpath);
+			say(x, 1, "%s (after %ld records): the rest cannot be read", e.msg, n);
+			break;
+		}
+		n++;
+		if (grant_record(&k, &v, &g) < 0) {
+			say(x, 1, "%s: a damaged record: key %s", x->gpath,
+			    shown(k.data, k.size, q, sizeof q));
+			continue;
+		}
+		x->t->grants++;
+		x->t->pinned += g.pinned;
+		if (meta != NULL)
+			verify_grant(x, meta, &g);
+	}
+	c->close(c);
+}
+
+/* Walk grants-meta.db: the format, the counts, and that every entry is a grant's. */
+static void
+verify_meta(struct fsck *x, DB *grants, DB *meta)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + 64], vb[LOG_REC_MAX];
+	struct grantdb_change ch;
+	struct grant kg, g, m;
+	char q[600];
+	struct err e;
+	int have_v = 0, have_c = 0, ret, r;
+	DBC *c;
+	DBT k, v;
+
+	if ((ret = meta->cursor(meta, NULL, &c, 0)) != 0) {
+		bdbfile_err(&e, ret, "read", x->mpath);
+		say(x, 1, "%s", e.msg);
+		return;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&v, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &v, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&e, ret, "read", x->mpath);
+			say(x, 1, "%s: the rest cannot be read", e.msg);
+			break;
+		}
+		if (k.size == 1 && kb[0] == 'V') {
+			have_v = 1;
+			if (v.size != 1 || vb[0] != FORMAT)
+				say(x, 1, "%s: not of format %d", x->mpath, FORMAT);
+		} else if (k.size == 1 && kb[0] == 'C') {
+			have_c = 1;
+			if (v.size != 16)
+				say(x, 1, "%s: damaged counts", x->mpath);
+			else if ((long)be64_get(vb) != x->t->grants ||
+			    (long)be64_get(vb + 8) != x->t->pinned)
+				say(x, 1, "%s: the counts say %ld grants (%ld pinned), a walk of %s finds %ld (%ld)",
+				    x->mpath, (long)be64_get(vb), (long)be64_get(vb + 8), x->gpath,
+				    x->t->grants, x->t->pinned);
+		} else if (k.size == 1 && kb[0] == 'S') {
+			/* relaygate sync's change log: its state ... */
+			if (v.size != STATE_SIZE || (vb[24] & ~1) != 0 || be64_get(vb) < 1 ||
+			    be64_get(vb + 8) >= be64_get(vb))
+				say(x, 1, "%s: a damaged change log state", x->mpath);
+		} else if (k.size == 9 && kb[0] == 'l') {
+			/* ... and its records */
+			if (log_decode(kb, k.size, vb, v.size, &ch) < 0)
+				say(x, 1, "%s: a damaged change log record %" PRIu64, x->mpath,
+				    be64_get(kb + 1));
+		} else if (kb[0] == 'a' && grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) == 0) {
+			if (meta_decode(vb, v.size, &m) < 0)
+				say(x, 1, "%s: damaged details for %s", x->mpath, kg.addr);
+			else if (grants != NULL && (r = grant_of(grants, kg.addr, &g)) == 0)
+				say(x, 1, "%s: details for %s, which has no grant", x->mpath, kg.addr);
+		} else if (kb[0] == 'e' && grantdb_key_parse(GRANTDB_BY_EXPIRY, kb, k.size, &kg) == 0) {
+			if (grants != NULL && ((r = grant_of(grants, kg.addr, &g)) == 0 ||
+			    (r == 1 && (g.pinned != kg.pinned || (!g.pinned && g.expires != kg.expires)))))
+				say(x, 1, "%s: a stale expiry entry for %s", x->mpath, kg.addr);
+		} else if (kb[0] == 'u' && grantdb_key_parse(GRANTDB_BY_USER, kb, k.size, &kg) == 0) {
+			if ((r = details_of(meta, kg.addr, &m)) == 0 ||
+			    (r == 1 && strcmp(m.user, kg.user) != 0))
+				say(x, 1, "%s: a stale user entry for %s", x->mpath, kg.addr);
+		} else {
+			say(x, 1, "%s: a damaged or unknown key %s", x->mpath,
+			    shown(kb, k.size, q, sizeof q));
+		}
+	}
+	c->close(c);
+	if (!have_v)
+		say(x, 1, "%s: no format record (format 1, or damaged)", x->mpath);
+	if (!have_c)
+		say(x, 1, "%s: no counts", x->mpath);
+}
+
+/* Open path of the store for reading as safefile.h says, changing nothing: the fd and *st, or -1 after saying why. */
+static int
+fsck_fd(struct fsck *x, const char *path, struct stat *st)
+{
+	struct err e;
+	int fd;
+
+	if ((fd = safefile_open(path, O_RDONLY, x->owner, st, &e)) >= 0)
+		return fd;
+	if (e.errnum == ENOENT)
+		say(x, 1, "%s is missing (relaygate repair makes it anew)", path);
+	else
+		say(x, 1, "%s", e.msg);
+	return -1;
+}
+
+/* libdb's verify, then an open for reading: the handle, or NULL after saying why. */
+static DB *
+fsck_open(struct fsck *x, const char *path)
+{
+	struct stat st;
+	struct err e;
+	DB *d;
+	int fd;
+
+	if ((fd = fsck_fd(x, path, &st)) < 0)
+		return NULL;
+	close(fd);
+	/* libdb opens it itself, through bdbfile's hook: no link, a regular file. */
+	if (bdbfile_verify(path, &e) < 0)
+		say(x, 1, "%s", e.msg);
+	if (bdbfile_open(&d, path, 1, 0, &st, &e) < 0) {
+		say(x, 1, "%s", e.msg);
+		return NULL;
+	}
+	return d;
+}
+
+/* The store directory: its owner and group are every file's.  0, or -1 and e. */
+static int
+fsck_dir(struct fsck *x, const char *dir, struct err *e)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(e, ERR_PERM, ENOTDIR, "open directory %s", dir);
+		return -1;
+	}
+	x->owner = st.st_uid;
+	x->group = st.st_gid;
+	return 0;
+}
+
+/* What the journal holds, said; jfd open on it. */
+static void
+fsck_journal(struct fsck *x, int jfd)
+{
+	struct err je;
+	int r;
+
+	if ((r = pagelog_check(jfd, x->jpath, 2, &je)) == 1)
+		say(x, 1, "%s: a change a dead writer left, not yet finished (the next change, or repair, finishes it)", x->jpath);
+	else if (r == 2)
+		say(x, 1, "%s: an unfinished or damaged journal a dead writer left, never applied (the next change, or repair, empties it)", x->jpath);
+	else if (r < 0)
+		say(x, 1, "%s", je.msg);
+}
+
+int
+grantdb_verify(const char *dir, const struct grantdb_opts *o, grantdb_note note,
+    void *arg, struct grantdb_tally *t, struct err *e)
+{
+	struct fsck x = { note, arg, t, "", "", "", 0, 0 };
+	char stray[PATH_MAX + 8];
+	struct stat st;
+	DB *grants, *meta;
+	int lockfd, jfd;
+
+	memset(t, 0, sizeof *t);
+	if (fsck_paths(&x, dir, e) < 0)
+		return -1;
+	if (pagelog_install() < 0) {
+		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
+		return -1;
+	}
+	if (fsck_dir(&x, dir, e) < 0)
+		return -1;
+	/* The shared lock, as a reader's: no writer changes it under the walk. */
+	if ((lockfd = safefile_open(x.gpath, O_RDONLY, x.owner, NULL, e)) >= 0 &&
+	    bdbfile_lock(lockfd, x.gpath, LOCK_SH, o->lock_timeout_ms, e) < 0) {
+		close(lockfd);
+		return -1;
+	}
+	/* Read only: a journal of anyone but the store's owner is named, never read. */
+	if ((jfd = fsck_fd(&x, x.jpath, &st)) >= 0) {
+		fsck_journal(&x, jfd);
+		close(jfd);
+	}
+	snprintf(stray, sizeof stray, "%s.new", x.jpath);
+	if (lstat(stray, &st) == 0)
+		say(&x, 1, "%s: left by an older relaygate (relaygate init --fix removes it)", stray);
+	grants = fsck_open(&x, x.gpath);
+	meta = fsck_open(&x, x.mpath);
+	if (grants != NULL)
+		verify_grants(&x, grants, meta);
+	if (meta != NULL)
+		verify_meta(&x, grants, meta);
+	if (grants != NULL)
+		grants->close(grants, DB_NOSYNC);
+	if (meta != NULL)
+		meta->close(meta, DB_NOSYNC);
+	if (lockfd >= 0)
+		close(lockfd);
+	return 0;
+}
+
+/*
+ * Copy the file fd (path) aside as path.damaged-NOW: the bytes as they
+ * were, for an expert.  A new file, made as relaygate init makes one
+ * (safefile_create: O_EXCL, never through a link), the store's owner's and
+ * group's, mode 0600: it may hold user names.
+ */
+static void
+set_aside_fd(struct fsck *x, int in, const char *path)
+{
+	char to[PATH_MAX + 40], buf[65536];
+	struct err e;
+	ssize_t n;
+	off_t off = 0;
+	int out, ok = 1;
+
+	snprintf(to, sizeof to, "%s.damaged-%lld", path, (long long)time(NULL));
+	if ((out = safefile_create(to, O_WRONLY, 0600, x->owner, x->group, &e)) < 0) {
+		say(x, 0, "could not set aside %s: %s", path, e.msg);
+		return;
+	}
+	while ((n = pread(in, buf, sizeof buf, off)) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			ok = 0;
+			break;
+		}
+		off += n;
+	}
+	if (n < 0 || fsync(out) < 0)
+		ok = 0;
+	if (close(out) < 0)
+		ok = 0;
+	if (ok)
+		say(x, 0, "set aside the damaged %s as %s", path, to);
+	else
+		say(x, 0, "could not set aside %s as %s: %s", path, to, strerror(errno));
+}
+
+static void
+set_aside(struct fsck *x, const char *path)
+{
+	struct err e;
+	int in;
+
+	if ((in = safefile_open(path, O_RDONLY, x->owner, NULL, &e)) < 0) {
+		say(x, 0, "could not set aside %s: %s", path, e.msg);
+		return;
+	}
+	set_aside_fd(x, in, path);
+	close(in);
+}
+
+struct salvage {
+	struct fsck *x;
+	DB *ng, *nm;			/* the new files being filled */
+	const char *ngpath, *nmpath;
+	int gdamaged, mdamaged;
+	long read, from_meta, pins_from_meta, stale, logged;
+	uint64_t log_next, log_trimmed;	/* the change log kept: 'S' read whole */
+};
+
+/* Every readable record of the old grants.db into the new one. */
+static int
+salvage_grants(struct salvage *s, DB *old, struct err *e)
+{
+	char kb[512], vb[512], v[VALUE_MAX], q[600];
+	struct grant g;
+	struct err re;
+	long n = 0;
+	DBC *c;
+	DBT k, d;
+	int ret, vn;
+
+	if ((ret = old->cursor(old, NULL, &c, 0)) != 0) {
+		bdbfile_err(&re, ret, "read", s->x->gpath);
+		say(s->x, 1, "%s", re.msg);
+		s->gdamaged = 1;
+		return 0;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&d, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &d, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&re, ret, "read", s->x->gpath);
+			say(s->x, 1, "%s: unreadable after %ld records", re.msg, n);
+			s->gdamaged = 1;
+			break;
+		}
+		n++;
+		if (grant_record(&k, &d, &g) < 0) {
+			say(s->x, 1, "%s: left out a damaged record: key %s", s->x->gpath,
+			    shown(k.data, k.size, q, sizeof q));
+			s->gdamaged = 1;
+			continue;
+		}
+		vn = snprintf(v, sizeof v, "%" PRId64, g.pinned ? (int64_t)0 : g.expires);
+		if (put_key(s->ng, g.addr, strlen(g.addr) + 1, v, (size_t)vn + 1, s->ngpath, e) < 0) {
+			c->close(c);
+			return -1;
+		}
+		s->read++;
+	}
+	c->close(c);
+	return 0;
+}
+
+/* The change log's state ('S') of relaygate sync, if whole: 0 and s->log_*, or -1. */
+static int
+salvage_log_state(struct salvage *s, const unsigned char *v, size_t n)
+{
+	if (n != STATE_SIZE || (v[24] & ~1) != 0 || be64_get(v) < 1 ||
+	    be64_get(v + 8) >= be64_get(v))
+		return -1;
+	s->log_next = be64_get(v);
+	s->log_trimmed = be64_get(v + 8);
+	return 0;
+}
+
+/*
+ * The details of the old grants-meta.db: kept for the grants kept; for a
+ * grant grants.db lost (when it could not be read whole), the grant itself
+ * comes back from its details.  relaygate sync's change log (its state and
+ * every whole record of it) is kept as it was, so no change waiting to be
+ * pushed is lost.  Orders and counts are derived: left behind.
+ */
+static int
+salvage_meta(struct salvage *s, DB *old, struct err *e)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + 64], vb[LOG_REC_MAX];
+	char v[VALUE_MAX], q[600];
+	struct grantdb_change ch;
+	struct grant kg, m, g;
+	struct err re;
+	DBC *c;
+	DBT k, d;
+	int ret, r, vn;
+
+	if ((ret = old->cursor(old, NULL, &c, 0)) != 0) {
+		bdbfile_err(&re, ret, "read", s->x->mpath);
+		say(s->x, 1, "%s", re.msg);
+		s->mdamaged = 1;
+		return 0;
+	}
+	for (;;) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		bdbfile_dbt_out(&d, vb, sizeof vb);
+		if ((ret = c->get(c, &k, &d, DB_NEXT)) == DB_NOTFOUND)
+			break;
+		if (ret != 0) {
+			bdbfile_err(&re, ret, "read", s->x->mpath);
+			say(s->x, 1, "%s: the rest cannot be read", re.msg);
+			s->mdamaged = 1;
+			break;
+		}
+		/* "C" comes before every 'a': counts above what grants.db gave say it lost some. */
+		if (k.size == 1 && kb[0] == 'C' && d.size == 16 && !s->gdamaged &&
+		    (long)be64_get(vb) > s->read) {
+			say(s->x, 1, "%s holds %ld grants and pins where its counts say %ld: the rest "
+			    "come back from their details", s->x->gpath, s->read, (long)be64_get(vb));
+			s->gdamaged = 1;
+		}
+		/* "S" comes before every 'l'. */
+		if (k.size == 1 && kb[0] == 'S') {
+			if (salvage_log_state(s, vb, d.size) < 0) {
+				say(s->x, 1, "%s: left out a damaged change log state (relaygate sync "
+				    "sends every grant again)", s->x->mpath);
+				s->mdamaged = 1;
+			} else if (put_key(s->nm, kb, k.size, vb, d.size, s->nmpath, e) < 0) {
+				c->close(c);
+				return -1;
+			}
+			continue;
+		}
+		if (k.size > 0 && kb[0] == 'l') {
+			if (s->log_next == 0)
+				continue;	/* no log kept: nothing to keep it for */
+			if (log_decode(kb, k.size, vb, d.size, &ch) < 0 ||
+			    ch.seq <= s->log_trimmed || ch.seq >= s->log_next) {
+				say(s->x, 1, "%s: left out a damaged change log record: key %s",
+				    s->x->mpath, shown(kb, k.size, q, sizeof q));
+				s->mdamaged = 1;
+				continue;
+			}
+			if (put_key(s->nm, kb, k.size, vb, d.size, s->nmpath, e) < 0) {
+				c->close(c);
+				return -1;
+			}
+			s->logged++;
+			continue;
+		}
+		if (k.size == 0 || kb[0] != 'a')
+			continue;
+		if (grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) < 0 ||
+		    meta_decode(vb, d.size, &m) < 0) {
+			say(s->x, 1, "%s: left out damaged details: key %s", s->x->mpath,
+			    shown(kb, k.size, q, sizeof q));
+			s->mdamaged = 1;
+			continue;
+		}
+		if ((r = grant_of(s->ng, kg.addr, &g)) < 0) {
+			err_set(e, ERR_TEMP, 0, "read %s", s->ngpath);
+			c->close(c);
+			return -1;
+		}
+		if (r == 0 && !s->gdamaged) {
+			s->stale++;	/* details of a grant that is no more */
+			continue;
+		}
+		if (r == 0) {
+			if (!m.pinned && (m.expires <= 0 || m.expires > GRANTDB_EXPIRES_MAX))
+				continue;	/* not a grant that could have been */
+			vn = snprintf(v, sizeof v, "%" PRId64, m.pinned ? (int64_t)0 : m.expires);
+			if (put_key(s->ng, kg.addr, strlen(kg.addr) + 1, v, (size_t)vn + 1,
+			    s->ngpath, e) < 0) {
+				c->close(c);
+				return -1;
+			}
+			s->from_meta++;
+			s->pins_from_meta += m.pinned;
+		}
+		if (put_key(s->nm, kb, k.size, vb, d.size, s->nmpath, e) < 0) {
+			c->close(c);
+			return -1;
+		}
+	}
+	c->close(c);
+	return 0;
+}
+
+/* Remove the scratch store made for a repair (its files are relaygate init's four). */
+static void
+scratch_remove(const char *dir)
+{
+	static const char *const names[] = { GRANTDB_FILE, GRANTDB_META, GRANTDB_JOURNAL,
+	    GRANTDB_GATE };
+	char p[PATH_MAX + 400];
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* Remove what a repair killed before its end left: its scratch stores. Under the exclusive lock. */
+static void
+scratch_sweep(struct fsck *x, const char *dir)
+{
+	char p[PATH_MAX + 300];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strncmp(d->d_name, ".repair.", 8) != 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, d->d_name);
+		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		scratch_remove(p);
+		say(x, 0, "removed %s, the scratch store of a repair that was killed", p);
+	}
+	closedir(dp);
+}
+
+/* relaygate init's word on the store as repair finds it: each line a note. */
+static void
+init_note(const char *what, int fixed, void *arg)
+{
+	say(arg, 0, "%s%s", what, fixed ? "" : " (relaygate init --fix puts it right)");
+}
+
+/* Is the store file path there? 1, 0 (missing), -1 and e. */
+static int
+present(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	err_set(e, ERR_TEMP, errno, "stat %s", path);
+	return -1;
+}
+
+/*
+ * Open the old file path of the store (read only, as safefile.h says) for
+ * libdb: the handle, or NULL after saying why (*damaged set).
+ */
+static DB *
+salvage_open(struct fsck *x, const char *path, int *damaged)
+{
+	struct stat st;
+	struct err je;
+	DB *d;
+	int fd;
+
+	if ((fd = safefile_open(path, O_RDONLY, x->owner, &st, &je)) < 0) {
+		say(x, 1, "%s", je.msg);
+		*damaged = 1;
+		return NULL;
+	}
+	close(fd);
+	if (bdbfile_open(&d, path, 1, 0, &st, &je) < 0) {
+		say(x, 1, "%s", je.msg);
+		*damaged = 1;
+		return NULL;
+	}
+	return d;
+}
+
+int
+grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
+    void *arg, struct grantdb_tally *t, struct err *e)
+{
+	struct fsck x = { note, arg, t, "", "", "", 0, 0 };
+	char scratch[PATH_MAX], ng[PATH_MAX + 32], nm[PATH_MAX + 32];
+	const char *paths[2], *src_names[2];
+	int dst[2] = { -1, -1 }, src[2] = { -1, -1 };
+	struct salvage s;
+	struct grantdb *nd = NULL;
+	struct grantdb_opts no = *o;
+	DB *old;
+	int lockfd = -1, jfd = -1, r, rc = -1, gmissing, mmissing;
+	unsigned f;
+
+	memset(t, 0, sizeof *t);
+	memset(&s, 0, sizeof s);
+	s.x = &x;
+	scratch[0] = '\0';
+	if (fsck_paths(&x, dir, e) < 0)
+		return -1;
+	if (pagelog_install() < 0) {
+		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
+		return -1;
+	}
+	if (fsck_dir(&x, dir, e) < 0)
+		return -1;
+	paths[0] = x.gpath;
+	paths[1] = x.mpath;
+	if ((gmissing = present(x.gpath, e)) < 0 || (mmissing = present(x.mpath, e)) < 0)
+		return -1;
+	gmissing = !gmissing;
+	mmissing = !mmissing;
+	if (gmissing) {
+		say(&x, 1, "%s was missing: made anew as relaygate init makes it, from the "
+		    "details in %s", x.gpath, x.mpath);
+		s.gdamaged = 1;
+	}
+	if (mmissing)
+		say(&x, 0, "%s was missing: made anew as relaygate init makes it, from %s",
+		    x.mpath, x.gpath);
+	/*
+	 * Only relaygate init makes a store file: what is missing is made as
+	 * it makes it (O_EXCL, the directory's owner and group, its modes);
+	 * what else it would put right is named, left for relaygate init --fix.
+	 */
+	if (grantdb_init(dir, x.owner, x.group, GRANTDB_INIT_CREATE, init_note, &x, e) < 0)
+		return -1;
+	if ((lockfd = safefile_open(x.gpath, O_RDWR, x.owner, NULL, e)) < 0)
+		return -1;
+	if (bdbfile_lock(lockfd, x.gpath, LOCK_EX, o->lock_timeout_ms, e) < 0)
+		goto out;
+	/* Never a journal of anyone but the store's owner (relaygate init --fix empties it). */
+	if ((jfd = safefile_open(x.jpath, O_RDWR, x.owner, NULL, e)) < 0)
+		goto out;
+	/* A dead writer's change first: it is part of the store.  A journal
+	 * without a valid end is never applied; a copy goes aside first. */
+	if ((r = pagelog_check(jfd, x.jpath, 2, e)) < 0)
+		goto out;
+	if (r == 2) {
+		set_aside_fd(&x, jfd, x.jpath);
+		say(&x, 1, "emptied %s: an unfinished or damaged change, never applied", x.jpath);
+	}
+	if (bdbfile_finish_journal(lockfd, x.gpath, jfd, x.jpath, x.owner, o->lock_timeout_ms,
+	    paths, 2, o->sync, e) < 0)
+		goto out;
+	if (r == 1)
+		say(&x, 0, "finished the change a dead writer left in %s", x.jpath);
+
+	/* The new store, built beside the old one: a scratch store of this
+	 * process's own, made as relaygate init makes one, removed after. */
+	scratch_sweep(&x, dir);
+	if (snprintf(scratch, sizeof scratch, "%s/.repair.XXXXXX", dir) >= (int)sizeof scratch ||
+	    mkdtemp(scratch) == NULL) {
+		err_set(e, ERR_TEMP, errno, "make a directory in %s", dir);
+		scratch[0] = '\0';
+		goto out;
+	}
+	if (grantdb_init(scratch, geteuid(), getegid(), GRANTDB_INIT_CREATE, NULL, NULL, e) < 0)
+		goto out;
+	snprintf(ng, sizeof ng, "%s/%s", scratch, GRANTDB_FILE);
+	snprintf(nm, sizeof nm, "%s/%s", scratch, GRANTDB_META);
+	s.ngpath = ng;
+	s.nmpath = nm;
+	if (bdbfile_open(&s.ng, ng, 0, 0, NULL, e) < 0 || bdbfile_open(&s.nm, nm, 0, 0, NULL, e) < 0)
+		goto out;
+	if (!gmissing && (old = salvage_open(&x, x.gpath, &s.gdamaged)) != NULL) {
+		r = salvage_grants(&s, old, e);
+		old->close(old, DB_NOSYNC);
+		if (r < 0)
+			goto out;
+	}
+	if (!mmissing && (old = salvage_open(&x, x.mpath, &s.mdamaged)) != NULL) {
+		r = salvage_meta(&s, old, e);
+		old->close(old, DB_NOSYNC);
+		if (r < 0)
+			goto out;
+	}
+	if (s.from_meta > 0)
+		say(&x, 0, "brought back %ld grants and pins (%ld pinned) that %s had lost, from their details in %s",
+		    s.from_meta, s.pins_from_meta, x.gpath, x.mpath);
+	if (s.stale > 0)
+		say(&x, 0, "dropped the details of %ld grants that are no more", s.stale);
+	if (s.log_next > 0)
+		say(&x, 0, "kept the change log of relaygate sync (%ld records)", s.logged);
+	r = s.ng->close(s.ng, 0) | s.nm->close(s.nm, 0);
+	s.ng = s.nm = NULL;
+	if (r != 0) {
+		bdbfile_err(e, r, "write", scratch);
+		goto out;
+	}
+	/* Orders, counts and format from what was kept: the upgrade's own rebuild. */
+	if ((nd = grantdb_open(scratch, GRANTDB_WRITE, &no, e)) == NULL ||
+	    grantdb_commit(nd, e) < 0)
+		goto out;
+	t->grants = nd->n.total;
+	t->pinned = nd->n.pinned;
+	grantdb_close(nd);
+	nd = NULL;
+	if (s.gdamaged && !gmissing)
+		set_aside(&x, x.gpath);
+	if (s.mdamaged && !mmissing)
+		set_aside(&x, x.mpath);
+	/* Into the old files, through their journal: owners, modes and locks stay. */
+	src_names[0] = ng;
+	src_names[1] = nm;
+	for (f = 0; f < 2; f++)
+		if ((dst[f] = safefile_open(paths[f], O_RDWR, x.owner, NULL, e)) < 0 ||
+		    (src[f] = safefile_open(src_names[f], O_RDONLY, SAFEFILE_ANY_OWNER, NULL, e)) < 0)
+			goto out;
+	if ((r = pagelog_replace(jfd, x.jpath, dst, paths, src, src_names, 2, o->sync, e)) < 0)
+		goto out;
+	if (r == 1)
+		say(&x, 0, "%s; the next opener of the store finishes it", e->msg);
+	futimens(lockfd, NULL);	/* Postfix: the table changed */
+	say(&x, 0, "kept %ld grants and pins (%ld pinned); rebuilt the details, orders and counts of %s",
+	    t->grants, t->pinned, x.mpath);
+	rc = 0;
+out:
+	for (f = 0; f < 2; f++) {
+		if (dst[f] >= 0)
+			close(dst[f]);
+		if (src[f] >= 0)
+			close(src[f]);
+	}
+	if (s.ng != NULL)
+		s.ng->close(s.ng, DB_NOSYNC);
+	if (s.nm != NULL)
+		s.nm->close(s.nm, DB_NOSYNC);
+	grantdb_close(nd);
+	if (scratch[0] != '\0')
+		scratch_remove(scratch);
+	if (jfd >= 0)
+		close(jfd);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
 }

@@ -163,12 +163,51 @@ int grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e
 /* The same, calling fn(addr, arg) for each grant removed (fn may be NULL). */
 int grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
     void (*fn)(const char *, void *), void *arg, struct err *e);
+/*
+ * Bring every grant that expires after latest (a clock that was ahead when
+ * it was written) down to latest; *capped counts them. 0, or -1 and e.
+ */
+int grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err *e);
 
 /* The earliest expiry of any grant: 1 and *when, 0 none, -1 and e. */
 int grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e);
 
 /* Bytes used by the store's files. */
 int grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e);
+
+/* --- checking and repairing a damaged store --- */
+
+/* One line: a problem verify found, or a thing repair did. */
+typedef void (*grantdb_note)(const char *line, void *arg);
+
+struct grantdb_tally {
+	long grants;		/* grants and pins readable (verify) or kept (repair) */
+	long pinned;
+	long problems;		/* verify: problems found; repair: records not kept */
+};
+
+/*
+ * Check the store in dir, changing nothing (the shared lock): the journal,
+ * both files through libdb's own verify, every record of grants.db, and the
+ * details, orders and counts of grants-meta.db against a walk of grants.db.
+ * note(problem) for each problem.  0 and *t, or -1 and e when the check
+ * itself could not run.
+ */
+int grantdb_verify(const char *dir, const struct grantdb_opts *o, grantdb_note note,
+    void *arg, struct grantdb_tally *t, struct err *e);
+
+/*
+ * Repair the store in dir under the exclusive lock: finish a journal a dead
+ * writer left (a damaged one is set aside); keep every grant and pin that
+ * can be read from grants.db, and from the details in grants-meta.db those
+ * that grants.db has lost; copy each file that could not be read whole
+ * aside (FILE.damaged-TIME); rebuild the details, orders and counts of
+ * grants-meta.db from what was kept (as the format upgrade does); and put
+ * both files in place in one journalled step, so a crash leaves the old
+ * store or the new.  note(action) for each thing done.  0 and *t, or -1 and e.
+ */
+int grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
+    void *arg, struct grantdb_tally *t, struct err *e);
 
 /* Make this session's changes happen, all or none. 0, or -1 and e. */
 int grantdb_commit(struct grantdb *db, struct err *e);

@@ -15,7 +15,14 @@
  * The checksum guards against torn writes, not against forgery: that the
  * journal belongs to the store's owner and only its group may write it is
  * what the callers check (see safefile.h).
+ *
+ * Before the journal is written, the space the apply will need is reserved
+ * in each file (fallocate, the size kept), so a full disk fails a change
+ * before its end record is written, never half way through its apply: a
+ * change reported as failed never turns up later.  Once the end record is
+ * there the change has happened, whatever fails after it.
  */
+#define _GNU_SOURCE	/* fallocate(2) and FALLOC_FL_KEEP_SIZE: Linux's reservation */
 #include <db.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -429,16 +436,25 @@ batch_add(struct batch *b, const void *p, size_t len)
 	return 0;
 }
 
+/*
+ * Write recs[0, nrecs) to the journal jfd in place.  0: the end record is
+ * there (and synced, with sync): the change has happened.  -1 and e:
+ * nothing has happened (the journal is empty again, or lacks its end
+ * record, so it is never applied).  1 and e: the end record was written but
+ * syncing it failed and the journal could not be emptied again, so the next
+ * opener would apply it: the change stands, and is reported as made.
+ */
 static int
-write_journal(int jfd, const char *journal, int sync, struct err *e)
+write_journal(int jfd, const char *journal, const struct rec *recs, size_t nrecs,
+    int sync, struct err *e)
 {
 	unsigned char *hdrs, end[HDR];
 	uint64_t sum = 0xcbf29ce484222325ULL;
 	struct batch *b;
 	size_t i;
-	int rc = -1;
+	int rc = -1, ended = 0;
 
-	hdrs = malloc(pl.nrecs * HDR);
+	hdrs = malloc((nrecs ? nrecs : 1) * HDR);
 	b = malloc(sizeof *b);
 	if (hdrs == NULL || b == NULL) {
 		err_set(e, ERR_TEMP, ENOMEM, "write %s", journal);
@@ -453,8 +469,8 @@ write_journal(int jfd, const char *journal, int sync, struct err *e)
 	sum = fnv(sum, MAGIC, 8);
 	if (batch_add(b, MAGIC, 8) < 0)
 		goto fail;
-	for (i = 0; i < pl.nrecs; i++) {
-		const struct rec *r = &pl.recs[i];
+	for (i = 0; i < nrecs; i++) {
+		const struct rec *r = &recs[i];
 		unsigned char *h = hdrs + i * HDR;
 
 		rec_header(h, r);
@@ -472,20 +488,24 @@ write_journal(int jfd, const char *journal, int sync, struct err *e)
 		goto fail;
 	memset(end, 0, HDR);
 	end[0] = 'E';
-	put_le(end + 4, pl.nrecs, 4);
+	put_le(end + 4, nrecs, 4);
 	put_le(end + 8, sum, 8);
 	if (batch_add(b, end, HDR) < 0 || batch_flush(b) < 0)
 		goto fail;
+	ended = 1;
 	/* With sync, the end record on disk is the moment the change happens. */
 	if (sync && fsync(jfd) < 0)
 		goto fail;
 	rc = 0;
 	goto out;
 fail:
-	err_set(e, ERR_TEMP, errno, "write %s", journal);
-	if (ftruncate(jfd, 0) < 0) {
-		/* Half a journal stays; without its end record it is never applied. */
+	err_set(e, ERR_TEMP, errno, ended ? "fsync %s" : "write %s", journal);
+	if (ftruncate(jfd, 0) < 0 && ended) {
+		/* A whole journal stays, which the next opener applies: the
+		 * change has happened after all, and must be said to have. */
+		rc = 1;
 	}
+	/* Else half a journal may stay; without its end record it is never applied. */
 out:
 	free(hdrs);
 	free(b);
@@ -511,6 +531,36 @@ by_place(const void *a, const void *b)
 	return x->i > y->i ? -1 : x->i < y->i;	/* newest first */
 }
 
+/* pwritev(2) all of iov[0, cnt) at off, going on after a short write. 0, or -1 and errno. */
+static int
+write_all(int fd, struct iovec *iov, int cnt, uint64_t off)
+{
+	ssize_t w;
+
+	while (cnt > 0) {
+		if ((w = pwritev(fd, iov, cnt, (off_t)off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		off += (uint64_t)w;
+		while (cnt > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 /* Write the newest version of each page of recs[from, to) (all 'W'), in file order, adjacent pages in one pwritev(2). */
 static int
 apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
@@ -518,7 +568,6 @@ apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
 {
 	struct iovec iov[IOV_BATCH];
 	size_t n = 0, i, k;
-	ssize_t w;
 
 	for (i = from; i < to; i++) {
 		sp[n].file = recs[i].file;
@@ -545,13 +594,8 @@ apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
 		while (k < n && sp[k].file == f && sp[k].off == sp[k - 1].off)
 			k++;		/* older versions of the last page taken */
 		step();
-		for (;;) {
-			w = pwritev(fds[f], iov, cnt, (off_t)off);
-			if (w >= 0 || errno != EINTR)
-				break;
-		}
-		if (w != (ssize_t)(next - off)) {
-			err_set(e, ERR_TEMP, w < 0 ? errno : EIO, "write %s", names[f]);
+		if (write_all(fds[f], iov, cnt, off) < 0) {
+			err_set(e, ERR_TEMP, errno, "write %s", names[f]);
 			return -1;
 		}
 	}
@@ -621,25 +665,92 @@ finish(int jfd, const char *journal, int sync, struct err *e)
 	return 0;
 }
 
+/* Reserve the first len bytes of fd (name) without changing its size. 0, or -1 and e. */
+static int
+reserve_fd(int fd, const char *name, uint64_t len, struct err *e)
+{
+	if (len == 0 || fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)len) == 0)
+		return 0;
+	if (errno == EOPNOTSUPP || errno == ENOSYS)
+		return 0;	/* a file system without it: the apply may still find it full */
+	err_set(e, ERR_TEMP, errno, "reserve space in %s", name);
+	return -1;
+}
+
+/*
+ * Reserve, without changing their sizes, the blocks recs[0, n) will need
+ * in each of fds[0, nfiles): the most each file reaches while they apply.
+ * 0, or -1 and e (ENOSPC: the disk is full; nothing has changed).
+ */
+static int
+reserve(const struct rec *recs, size_t n, const int *fds, const char *const *names,
+    unsigned nfiles, struct err *e)
+{
+	uint64_t size[PAGELOG_FILES], most[PAGELOG_FILES];
+	struct stat st;
+	size_t i;
+	unsigned f;
+
+	for (f = 0; f < nfiles; f++) {
+		size[f] = most[f] = 0;
+		if (fds[f] >= 0 && fstat(fds[f], &st) == 0)
+			size[f] = most[f] = (uint64_t)st.st_size;
+	}
+	for (i = 0; i < n; i++) {
+		f = recs[i].file;
+		if (f >= nfiles)
+			continue;	/* apply refuses it */
+		if (recs[i].type == 'T')
+			size[f] = recs[i].off;
+		else if (recs[i].off + recs[i].len > size[f])
+			size[f] = recs[i].off + recs[i].len;
+		if (size[f] > most[f])
+			most[f] = size[f];
+	}
+	for (f = 0; f < nfiles; f++)
+		if (fds[f] >= 0 && reserve_fd(fds[f], names[f], most[f], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Journal, apply and empty recs[0, n) on fds: pagelog_commit's steps. */
+static int
+commit_recs(int jfd, const char *journal, const struct rec *recs, size_t n,
+    const int *fds, const char *const *names, unsigned nfiles, int sync, struct err *e)
+{
+	int r;
+
+	/* The space first: a full disk stops the change here, before it happens. */
+	if (reserve(recs, n, fds, names, nfiles, e) < 0)
+		return -1;
+	if ((r = write_journal(jfd, journal, recs, n, sync, e)) < 0)
+		return -1;
+	step();
+	/* The change has happened: the journal's end record is there.  Should
+	 * applying it fail, it stays for the next opener to finish. */
+	if (r > 0 || apply(recs, n, fds, names, nfiles, sync, e) < 0 ||
+	    finish(jfd, journal, sync, e) < 0)
+		return 1;
+	return 0;
+}
+
 int
 pagelog_commit(int jfd, const char *journal, int sync, struct err *e)
 {
 	int fds[PAGELOG_FILES];
 	const char *names[PAGELOG_FILES];
 	unsigned f;
+	int r;
 
 	if (pl.nrecs == 0)
 		return 0;
-	if (write_journal(jfd, journal, sync, e) < 0)
-		return -1;
-	step();
 	for (f = 0; f < PAGELOG_FILES; f++) {
 		fds[f] = pl.w[f].fd;
 		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
 	}
-	if (apply(pl.recs, pl.nrecs, fds, names, PAGELOG_FILES, sync, e) < 0 ||
-	    finish(jfd, journal, sync, e) < 0)
-		return -1;
+	if ((r = commit_recs(jfd, journal, pl.recs, pl.nrecs, fds, names, PAGELOG_FILES,
+	    sync, e)) != 0)
+		return r;	/* 1: what is held stays, so this session reads what it committed */
 	drop_held();	/* the session goes on, watching the same files */
 	return 0;
 }
@@ -750,5 +861,102 @@ pagelog_recover(int jfd, const char *journal, const int *fds, const char *const 
 		rc = 1;
 	free(recs);
 	free(buf);
+	return rc;
+}
+
+int
+pagelog_check(int jfd, const char *journal, unsigned nfiles, struct err *e)
+{
+	unsigned char *buf = NULL;
+	struct rec *recs = NULL;
+	struct stat st;
+	size_t n = 0;
+	int r;
+
+	if (fstat(jfd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", journal);
+		return -1;
+	}
+	if (st.st_size == 0)
+		return 0;
+	if ((r = load(jfd, journal, &buf, &recs, &n, nfiles, e)) < 0)
+		return -1;
+	free(recs);
+	free(buf);
+	return r == 1 ? 1 : 2;
+}
+
+/* The whole of fd (name), malloc'd, into *buf and *n. 0, or -1 and e. */
+static int
+slurp(int fd, const char *name, unsigned char **buf, size_t *n, struct err *e)
+{
+	struct stat st;
+	size_t pos;
+	ssize_t got;
+
+	*buf = NULL;
+	if (fstat(fd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", name);
+		return -1;
+	}
+	*n = (size_t)st.st_size;
+	if ((*buf = malloc(*n ? *n : 1)) == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "read %s", name);
+		return -1;
+	}
+	for (pos = 0; pos < *n; pos += (size_t)got)
+		if ((got = pread(fd, *buf + pos, *n - pos, (off_t)pos)) <= 0) {
+			err_set(e, ERR_TEMP, got < 0 ? errno : EIO, "read %s", name);
+			free(*buf);
+			*buf = NULL;
+			return -1;
+		}
+	return 0;
+}
+
+int
+pagelog_replace(int jfd, const char *journal, const int *dst, const char *const *names,
+    const int *src, const char *const *srcnames, unsigned nfiles, int sync, struct err *e)
+{
+	enum { CHUNK = 65536 };
+	unsigned char *data[PAGELOG_FILES] = { NULL };
+	size_t size[PAGELOG_FILES], nrecs = 0, off;
+	struct rec *recs = NULL;
+	unsigned f;
+	int rc = -1;
+
+	if (nfiles > PAGELOG_FILES) {
+		err_set(e, ERR_PERM, EINVAL, "replace through %s", journal);
+		return -1;
+	}
+	for (f = 0; f < nfiles; f++) {
+		if (slurp(src[f], srcnames[f], &data[f], &size[f], e) < 0)
+			goto out;
+		nrecs += size[f] / CHUNK + 2;
+	}
+	if ((recs = calloc(nrecs ? nrecs : 1, sizeof *recs)) == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "replace through %s", journal);
+		goto out;
+	}
+	nrecs = 0;
+	for (f = 0; f < nfiles; f++) {
+		for (off = 0; off < size[f]; off += CHUNK) {
+			recs[nrecs].type = 'W';
+			recs[nrecs].file = (unsigned char)f;
+			recs[nrecs].off = off;
+			recs[nrecs].len = (uint32_t)(size[f] - off < CHUNK ? size[f] - off : CHUNK);
+			recs[nrecs].data = data[f] + off;
+			nrecs++;
+		}
+		recs[nrecs].type = 'T';	/* the old file's tail, cut */
+		recs[nrecs].file = (unsigned char)f;
+		recs[nrecs].off = size[f];
+		nrecs++;
+	}
+	rc = commit_recs(jfd, journal, recs, nrecs, dst, names, nfiles, sync, e);
+out:
+	for (f = 0; f < nfiles; f++)
+		free(data[f]);
+	free(recs);
 	return rc;
 }

@@ -37,11 +37,14 @@ void pagelog_begin(void);
 int pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name);
 
 /*
- * Make the held writes happen: journal (to jfd, open for writing; journal
- * is its name for messages), fsync (when sync), apply, empty the journal;
- * the session goes on with nothing held.  0, or -1 and e; after a failure
- * before the journal's end record nothing has changed, after it the next
- * pagelog_recover finishes the work.
+ * Make the held writes happen: reserve the space they need in each file,
+ * journal (to jfd, open for writing; journal is its name for messages),
+ * fsync (when sync), apply, empty the journal; the session goes on with
+ * nothing held.  0 done; -1 and e: nothing has changed (a full disk is
+ * found here, before the journal's end record); 1 and e: done (the end
+ * record is there) but applying it failed, so the next pagelog_recover
+ * finishes the work; what is held stays, so this session reads what it
+ * committed.
  */
 int pagelog_commit(int jfd, const char *journal, int sync, struct err *e);
 
@@ -56,6 +59,27 @@ void pagelog_end(void);
  */
 int pagelog_recover(int jfd, const char *journal, const int *fds,
     const char *const *names, unsigned nfiles, int sync, struct err *e);
+
+/*
+ * What the journal jfd (open for reading) holds, changing nothing: 0
+ * empty, 1 a whole change a dead writer left (the next opener applies it),
+ * 2 something without a valid end record (a commit that never happened:
+ * the next opener empties it unread), -1 and e when it cannot be read.
+ */
+int pagelog_check(int jfd, const char *journal, unsigned nfiles, struct err *e);
+
+/*
+ * Make each dst[i] (open for writing; names[i] in messages) hold exactly
+ * what src[i] (srcnames[i]) holds, for every i at once, through the
+ * journal jfd as a commit does: the space reserved first, then one end
+ * record that is the moment the files change (a repair's new contents put
+ * in place in the old files, so their owners, modes and locks stay).  The
+ * caller holds the store's exclusive lock and nothing else open on dst.
+ * 0, -1 and e (nothing changed), or 1 and e (done, but the apply is left to
+ * the next pagelog_recover).
+ */
+int pagelog_replace(int jfd, const char *journal, const int *dst, const char *const *names,
+    const int *src, const char *const *srcnames, unsigned nfiles, int sync, struct err *e);
 
 /* For crash tests only: SIGKILL this process before its n-th next commit or recovery step (-1: never). */
 void pagelog_crash_after(long n);

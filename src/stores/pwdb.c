@@ -94,11 +94,13 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 	owner = st.st_uid;
 	if (write && create && bdbfile_ensure(path, 0600, (uid_t)-1, (gid_t)-1, 0, e) < 0)
 		goto fail;
+	/* safefile: no link, no FIFO, a regular file of the directory's owner. */
 	if ((db->lockfd = safefile_open(path, write ? O_RDWR : O_RDONLY, owner, &st, e)) < 0)
 		goto fail;
-	if (st.st_mode & 0007) {
+	/* 0600 or 0640 (a dedicated group may read): group write or any access by others is refused. */
+	if (st.st_mode & 0027) {
 		err_set(e, ERR_PERM, 0, "%s is open to other users (mode %04o); refusing to "
-		    "use it: chmod o-rwx %s", path, (unsigned)(st.st_mode & 07777), path);
+		    "use it: chmod g-w,o-rwx %s", path, (unsigned)(st.st_mode & 07777), path);
 		goto fail;
 	}
 	if (bdbfile_lock(db->lockfd, path, write ? LOCK_EX : LOCK_SH, timeout_ms, e) < 0)

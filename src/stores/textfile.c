@@ -16,7 +16,15 @@ read_fd(int fd, const char *path, char **data, size_t *len, struct err *e)
 {
 	size_t cap = 4096, n = 0;
 	ssize_t got;
-	char *buf = malloc(cap), *nb;
+	char *buf, *nb;
+	struct stat st;
+
+	/* Only a regular file: a FIFO or a device is no admin's text. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(e, ERR_PERM, 0, "read %s: not a regular file", path);
+		return -1;
+	}
+	buf = malloc(cap);
 
 	if (buf == NULL) {
 		err_set(e, ERR_TEMP, ENOMEM, "read %s", path);
@@ -60,7 +68,7 @@ textfile_read(const char *path, char **data, size_t *len, struct err *e)
 {
 	int fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		err_set(e, ERR_TEMP, errno, "open %s", path);
 		return -1;
 	}
@@ -79,7 +87,7 @@ textfile_lock(struct textfile *t, const char *path, int create, long timeout_ms,
 	t->fd = -1;
 	snprintf(t->path, sizeof t->path, "%s", path);
 	for (;;) {
-		if ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if ((t->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 			if (errno == ENOENT && create) {
 				/* Nothing to lock yet: the new file's rename is atomic. */
 				t->data = calloc(1, 1);

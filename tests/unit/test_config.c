@@ -161,6 +161,20 @@ self_service_is_yes_no_or_first(void **s)
 	assert_non_null(strstr(e.msg, "line 1: self_service: must be yes, no or first"));
 }
 
+static void
+a_bad_network_list_is_refused_at_load_with_its_line(void **s)
+{
+	struct config c;
+	struct err e;
+
+	(void)s;
+	write_text(path, "expiry = 600\nplain_networks = 127.0.0.0/8, 10.0.0.0/33\n");
+	assert_int_equal(config_load(&c, path, 0, &e), -1);
+	assert_non_null(strstr(e.msg, " line 2: plain_networks: bad network \"10.0.0.0/33\""));
+	write_text(path, "plain_networks = 127.0.0.0/8, ::1 2001:db8::/32\n");
+	assert_int_equal(config_load(&c, path, 0, &e), 0);
+}
+
 int
 main(void)
 {
@@ -172,6 +186,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(conf_variable_names_the_file_and_it_must_exist, setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(bad_settings_name_the_line, setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(self_service_is_yes_no_or_first, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_bad_network_list_is_refused_at_load_with_its_line, setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,27 @@ bad_lifetimes_and_fields_are_refused(void **s)
 	assert_int_equal(check_at("192.0.2.1", 1000, NULL), RELAY_NO);
 }
 
+static void
+remaining_time_never_exceeds_the_longest_lifetime(void **s)
+{
+	struct grant g;
+	struct addr a = A("192.0.2.9");
+	struct err e;
+	long removed;
+
+	(void)s;
+	memset(&g, 0, sizeof g);
+	g.expires = 1000 + 3 * (int64_t)RELAY_TTL_MAX;	/* written with the clock years ahead */
+	assert_int_equal(grant_remaining(&g, 1000), RELAY_TTL_MAX);
+	grant_cap(&g, 1000);
+	assert_int_equal(g.expires, 1000 + RELAY_TTL_MAX);
+	/* In the store: a sweep brings it down to a year from now. */
+	assert_int_equal(relay_allow(&c, &a, "alice", "pop3", 60, 2 * (int64_t)RELAY_TTL_MAX, &e), RELAY_DONE);
+	assert_int_equal(relay_expire(&c, 1000, &removed, &e), 0);
+	assert_int_equal(check_at("192.0.2.9", 1000 + RELAY_TTL_MAX - 1, NULL), RELAY_GRANT);
+	assert_int_equal(check_at("192.0.2.9", 1000 + RELAY_TTL_MAX, NULL), RELAY_NO);
+}
+
 int
 main(void)
 {
@@ -179,6 +200,7 @@ main(void)
 		T(unpin_removes_only_pins_and_revoke_only_grants),
 		T(expire_counts_what_it_removed),
 		T(bad_lifetimes_and_fields_are_refused),
+		T(remaining_time_never_exceeds_the_longest_lifetime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
