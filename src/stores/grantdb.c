@@ -343,8 +343,9 @@ meta_decode(const unsigned char *buf, size_t size, struct grant *g)
 	    get_str(buf, &pos, size, g->note, GRANT_TEXT_MAX) < 0)
 		return -1;
 	g->host[0] = '\0';
+	/* Version 2 is written only for a grant with a host: one without is damaged. */
 	if (buf[0] == META_VERSION_HOST &&
-	    get_str(buf, &pos, size, g->host, GRANT_HOST_MAX) < 0)
+	    (get_str(buf, &pos, size, g->host, GRANT_HOST_MAX) < 0 || g->host[0] == '\0'))
 		return -1;
 	return pos == size ? 0 : -1;
 }
