@@ -9,6 +9,7 @@
 #ifndef RG_CLI_H
 #define RG_CLI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -46,6 +47,17 @@ int cmd_repair(const struct config *c, int argc, char **argv);
 
 /* The expiry loop: sweeps every interval_ms, and at each expiry, until SIGTERM or SIGINT. */
 int cli_expire_loop(const struct config *c, long interval_ms);
+
+/* --- daemon.c: the foreground daemons (expire --loop, sync) --- */
+
+/* Set by SIGTERM or SIGINT once cli_catch_stop is in place. */
+extern volatile sig_atomic_t cli_stop;
+
+/* SIGTERM and SIGINT set cli_stop and interrupt a wait.  0, or -1 and errno. */
+int cli_catch_stop(void);
+
+/* The wall clock, in milliseconds since the epoch. */
+int64_t cli_now_ms(void);
 
 /* Report e on stderr as "relaygate: ..." and give the exit status it means. */
 int cli_fail(const struct err *e);

@@ -14,24 +14,6 @@
 #include "cli/cli.h"
 #include "core/sched.h"
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Sleep until the wall-clock moment at_ms, or until a signal. */
 static void
 sleep_until(int64_t at_ms)
@@ -40,29 +22,25 @@ sleep_until(int64_t at_ms)
 
 	t.tv_sec = (time_t)(at_ms / 1000);
 	t.tv_nsec = (long)(at_ms % 1000) * 1000000L;
-	while (!stop && clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &t, NULL) == EINTR)
+	while (!cli_stop && clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &t, NULL) == EINTR)
 		;
 }
 
 int
 cli_expire_loop(const struct config *c, long interval_ms)
 {
-	struct sigaction sa;
 	char names[SCHED_NAMED * (ADDR_TEXT_MAX + 2) + 64];
 	struct sched s;
 	int64_t now;
 	int r, changed;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: interrupt the sleep */
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
+	if (cli_catch_stop() < 0) {
 		perror("relaygate: sigaction");
 		return EX_TEMP;
 	}
-	sched_init(&s, interval_ms, now_ms());
-	while (!stop) {
-		r = sched_step(&s, c, now_ms(), &changed);
+	sched_init(&s, interval_ms, cli_now_ms());
+	while (!cli_stop) {
+		r = sched_step(&s, c, cli_now_ms(), &changed);
 		if (r < 0 && changed)
 			fprintf(stderr, "relaygate: expire: %s; will retry\n", s.err.msg);
 		if (r == 1 && changed)
@@ -71,7 +49,7 @@ cli_expire_loop(const struct config *c, long interval_ms)
 			sched_removed_text(&s, names, sizeof names);
 			fprintf(stderr, "relaygate: expired %s\n", names);
 		}
-		now = now_ms();
+		now = cli_now_ms();
 		sleep_until(now + sched_wait_ms(&s, now));
 	}
 	return EX_OK;

@@ -17,24 +17,6 @@
 #include "core/sync.h"
 #include "core/syncstat.h"
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void
 say(const char *msg, void *arg)
 {
@@ -117,38 +99,34 @@ show_status(const struct config *c, int json)
 static int
 run_daemon(const struct config *c, long timeout_ms, long reconcile_ms, int once)
 {
-	struct sigaction sa;
 	struct pollfd p;
 	struct sync s;
 	struct err e;
 	long wait;
 	int rc = EX_OK;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: interrupt the wait */
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
+	if (cli_catch_stop() < 0) {
 		perror("relaygate: sigaction");
 		return EX_TEMP;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (sync_init(&s, c, timeout_ms, reconcile_ms, say, NULL, now_ms(), &e) < 0) {
+	if (sync_init(&s, c, timeout_ms, reconcile_ms, say, NULL, cli_now_ms(), &e) < 0) {
 		fprintf(stderr, "relaygate sync: %s\n", e.msg);
 		return e.kind == ERR_PERM ? EX_USAGE : EX_TEMP;
 	}
 	if (once) {
-		if (sync_once(&s, now_ms(), &e) < 0) {
+		if (sync_once(&s, cli_now_ms(), &e) < 0) {
 			fprintf(stderr, "relaygate sync: %s\n", e.msg);
 			rc = EX_TEMP;
 		}
-		sync_end(&s, now_ms());
+		sync_end(&s, cli_now_ms());
 		return rc;
 	}
-	while (!stop) {
-		sync_step(&s, now_ms());
-		if (stop)
+	while (!cli_stop) {
+		sync_step(&s, cli_now_ms());
+		if (cli_stop)
 			break;
-		wait = sync_wait_ms(&s, now_ms());
+		wait = sync_wait_ms(&s, cli_now_ms());
 		p.fd = sync_fd(&s);
 		p.events = POLLIN;
 		p.revents = 0;
@@ -159,7 +137,7 @@ run_daemon(const struct config *c, long timeout_ms, long reconcile_ms, int once)
 			break;
 		}
 	}
-	sync_end(&s, now_ms());
+	sync_end(&s, cli_now_ms());
 	return rc;
 }
 
