@@ -117,6 +117,10 @@ $(B)/mkstore: tests/mkstore.c $(B)/librelaygate.a
 $(B)/bench: tests/bench.c $(B)/librelaygate.a
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
+# relay-ctrl's design as make bench's floor: one stat, one exec, linked statically.
+$(B)/floor: tests/floor.c
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -static -o $@ $<
+
 $(B)/unit/%: tests/unit/%.c tests/unit/helpers.h $(B)/librelaygate.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) -lcmocka $(LDLIBS)
@@ -198,7 +202,7 @@ fuzz-merge: fuzz-build
 lint-man:
 	mandoc -Tlint -W warning man/*.[578]
 
-bench: all $(B)/bench $(B)/mkstore
+bench: all $(B)/bench $(B)/floor $(B)/mkstore
 	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
 	RELAYGATE_BUILD=$(CURDIR)/$(B) sh tools/bench-console
 	RELAYGATE_BUILD=$(CURDIR)/$(B) bash tests/bench-sync.sh
