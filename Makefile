@@ -6,7 +6,8 @@
 #   make check-asan  unit and program tests, and the corpora, all under ASan+UBSan
 #   make fuzz        each fuzz target for FUZZ_SECONDS under libFuzzer (clang)
 #   make fuzz-merge  keep what make fuzz found in tests/fuzz/corpus
-#   make bench       the figures: check cost against exec, expiry cost, views, console
+#   make bench       the figures: check and allow against a bare exec and a floor,
+#                    store size, views, expiry cost, console, sync
 #   make screenshots the console's PNGs in screenshots/, from real runs in tmux
 #   make install     PREFIX=/usr/local DESTDIR= (as root: relaygate-allow is setgid STORE_GROUP,
 #                    relaygate-passwd setuid root)
@@ -114,8 +115,10 @@ $(B)/stress: tests/stress.c $(B)/librelaygate.a
 $(B)/mkstore: tests/mkstore.c $(B)/librelaygate.a
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
-$(B)/bench: tests/bench.c $(B)/librelaygate.a
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
+BENCH = tests/bench.c tests/bench-exec.c tests/bench-store.c
+
+$(B)/bench: $(BENCH) tests/bench.h $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(BENCH) $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)
 
 # relay-ctrl's design as make bench's floor: one stat, one exec, linked statically.
 $(B)/floor: tests/floor.c
@@ -202,8 +205,11 @@ fuzz-merge: fuzz-build
 lint-man:
 	mandoc -Tlint -W warning man/*.[578]
 
+# make bench BENCH_ARGS="ROUNDS RUNS" (default 21 rounds of 200 runs)
+BENCH_ARGS ?=
+
 bench: all $(B)/bench $(B)/floor $(B)/mkstore
-	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench
+	RELAYGATE_BUILD=$(CURDIR)/$(B) $(B)/bench $(BENCH_ARGS)
 	RELAYGATE_BUILD=$(CURDIR)/$(B) sh tools/bench-console
 	RELAYGATE_BUILD=$(CURDIR)/$(B) bash tests/bench-sync.sh
 
