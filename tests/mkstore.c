@@ -5,7 +5,7 @@
  *                    users) and 20 pins, written in commits of 50,000
  *
  * Recording a million logins through relaygate allow would take hours; this
- * writes through the store's own interface, as tests/bench.c does.
+ * writes through the store's own interface, as make bench does (tests/bench-store.c).
  * Build: make build/mkstore (a Makefile rule like build/stress's), or
  * tools/bench-console builds it with the same flags when that is missing.
  */
