@@ -19,13 +19,10 @@
 #include "stores/bdbfile.h"
 #include "stores/grantdb.h"
 #include "stores/grantrec.h"
+#include "stores/lock.h"
 #include "stores/pagelog.h"
 #include "stores/safefile.h"
 
-#define META_VERSION 1
-#define META_VERSION_HOST 2	/* version 1, then the recording host */
-#define META_PINNED 1
-#define META_RELAYCLIENT 2
 #define META_MAX GRANTREC_META_MAX
 #define VALUE_MAX 24		/* 20 digits, NUL, slack */
 #define FORMAT 2
@@ -72,7 +69,7 @@ missing(const char *path, struct err *e)
 static int
 take(struct grantdb *db, int op, struct err *e)
 {
-	return bdbfile_lock(db->lockfd, db->gpath, op, db->o.lock_timeout_ms, e);
+	return lock_path(db->lockfd, db->gpath, op, db->o.lock_timeout_ms, e);
 }
 
 /*
@@ -90,7 +87,7 @@ take_turn(struct grantdb *db, struct err *e)
 	db->gatefd = safefile_open(db->tpath, O_RDONLY, db->owner, NULL, e);
 	if (db->gatefd < 0 && e->errnum != ENOENT && e->errnum != EACCES)
 		return -1;
-	if (db->gatefd >= 0 && bdbfile_lock(db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, db->o.lock_timeout_ms, e) < 0)
+	if (db->gatefd >= 0 && lock_path(db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, db->o.lock_timeout_ms, e) < 0)
 		return -1;
 	if (!w && db->gatefd >= 0)
 		flock(db->gatefd, LOCK_UN);
@@ -154,7 +151,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 		err_set(e, ERR_PERM, ENAMETOOLONG, "open store in %s", dir);
 		goto fail;
 	}
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		goto fail;
 	}
@@ -191,7 +188,7 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	}
 	paths[0] = db->gpath;
 	paths[1] = db->mpath;
-	if (bdbfile_finish_journal(db->lockfd, db->gpath, db->jfd, db->jpath, db->owner,
+	if (pagelog_finish(db->lockfd, db->gpath, db->jfd, db->jpath, db->owner,
 	    db->o.lock_timeout_ms, paths, 2, db->o.sync, e) < 0)
 		goto fail;
 	if (bdbfile_open(&db->grants, db->gpath, mode == GRANTDB_READ,
@@ -250,161 +247,6 @@ grantdb_close(struct grantdb *db)
 	free(db);
 }
 
-/* --- records --- */
-
-static void
-be64_put(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t
-be64_get(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static int
-put_str(unsigned char *buf, size_t *pos, size_t cap, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n >= max || *pos + 2 + n > cap)
-		return -1;
-	buf[(*pos)++] = (unsigned char)(n >> 8);
-	buf[(*pos)++] = (unsigned char)n;
-	memcpy(buf + *pos, s, n);
-	*pos += n;
-	return 0;
-}
-
-static int
-get_str(const unsigned char *buf, size_t *pos, size_t size, char *out, size_t max)
-{
-	size_t n;
-
-	if (*pos + 2 > size)
-		return -1;
-	n = (size_t)buf[*pos] << 8 | buf[*pos + 1];
-	*pos += 2;
-	if (n >= max || *pos + n > size || memchr(buf + *pos, '\0', n) != NULL)
-		return -1;
-	memcpy(out, buf + *pos, n);
-	out[n] = '\0';
-	*pos += n;
-	return 0;
-}
-
-static int
-meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
-{
-	size_t pos = 18;
-
-	buf[0] = g->host[0] != '\0' ? META_VERSION_HOST : META_VERSION;
-	buf[1] = (unsigned char)((g->pinned ? META_PINNED : 0) |
-	    (g->has_relayclient ? META_RELAYCLIENT : 0));
-	be64_put(buf + 2, (uint64_t)g->expires);
-	be64_put(buf + 10, (uint64_t)g->granted);
-	if (put_str(buf, &pos, META_MAX, g->user, GRANT_USER_MAX) < 0 ||
-	    put_str(buf, &pos, META_MAX, g->proto, GRANT_PROTO_MAX) < 0 ||
-	    put_str(buf, &pos, META_MAX, g->relayclient, GRANT_TEXT_MAX) < 0 ||
-	    put_str(buf, &pos, META_MAX, g->note, GRANT_TEXT_MAX) < 0 ||
-	    (buf[0] == META_VERSION_HOST &&
-	     put_str(buf, &pos, META_MAX, g->host, GRANT_HOST_MAX) < 0))
-		return -1;
-	*len = pos;
-	return 0;
-}
-
-/* The one checked copy-in of a details record (STYLE 12); g->addr is left alone. */
-static int
-meta_decode(const unsigned char *buf, size_t size, struct grant *g)
-{
-	size_t pos = 18;
-
-	if (size < 18 || (buf[0] != META_VERSION && buf[0] != META_VERSION_HOST) ||
-	    (buf[1] & ~(META_PINNED | META_RELAYCLIENT)) != 0)
-		return -1;
-	g->pinned = (buf[1] & META_PINNED) != 0;
-	g->has_relayclient = (buf[1] & META_RELAYCLIENT) != 0;
-	g->expires = (int64_t)be64_get(buf + 2);
-	g->granted = (int64_t)be64_get(buf + 10);
-	if (get_str(buf, &pos, size, g->user, GRANT_USER_MAX) < 0 ||
-	    get_str(buf, &pos, size, g->proto, GRANT_PROTO_MAX) < 0 ||
-	    get_str(buf, &pos, size, g->relayclient, GRANT_TEXT_MAX) < 0 ||
-	    get_str(buf, &pos, size, g->note, GRANT_TEXT_MAX) < 0)
-		return -1;
-	g->host[0] = '\0';
-	/* Version 2 is written only for a grant with a host: one without is damaged. */
-	if (buf[0] == META_VERSION_HOST &&
-	    (get_str(buf, &pos, size, g->host, GRANT_HOST_MAX) < 0 || g->host[0] == '\0'))
-		return -1;
-	return pos == size ? 0 : -1;
-}
-
-/* grants.db value: digits, with or without the trailing NUL. */
-static int
-value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
-{
-	int64_t x = 0;
-	size_t i, n = size;
-
-	if (n > 0 && v[n - 1] == '\0')
-		n--;
-	if (n == 0 || n > 18)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		x = x * 10 + (v[i] - '0');
-	}
-	*pinned = (x == 0);
-	*expires = x;
-	return 0;
-}
-
-/* --- keys --- */
-
-#define ABIN_MAX 17	/* family byte and 16 address bytes */
-
-/* text as a family byte (4 or 6) and its address bytes: the length, or 0. */
-static size_t
-addr_bin(const char *text, unsigned char *out)
-{
-	struct addr a;
-	size_t n;
-
-	if (addr_parse(text, &a, NULL) < 0)
-		return 0;
-	n = a.family == AF_INET ? 4 : 16;
-	out[0] = a.family == AF_INET ? 4 : 6;
-	memcpy(out + 1, a.bytes, n);
-	return n + 1;
-}
-
-/* The normal text of the binary address b (n bytes): 0, or -1 when malformed. */
-static int
-addr_unbin(const unsigned char *b, size_t n, char *out)
-{
-	int fam;
-
-	if (n == 5 && b[0] == 4)
-		fam = AF_INET;
-	else if (n == 17 && b[0] == 6)
-		fam = AF_INET6;
-	else
-		return -1;
-	return inet_ntop(fam, b + 1, out, ADDR_TEXT_MAX) != NULL ? 0 : -1;
-}
-
 static unsigned char
 ix_prefix(enum grantdb_index ix)
 {
@@ -414,16 +256,16 @@ ix_prefix(enum grantdb_index ix)
 size_t
 grantdb_key(enum grantdb_index ix, const struct grant *g, unsigned char *k)
 {
-	unsigned char a[ABIN_MAX];
+	unsigned char a[GRANTREC_ABIN_MAX];
 	size_t an = 0, n = 0, un;
 
-	if (g->addr[0] != '\0' && (an = addr_bin(g->addr, a)) == 0)
+	if (g->addr[0] != '\0' && (an = grantrec_addr_bin(g->addr, a)) == 0)
 		return 0;
 	k[n++] = ix_prefix(ix);
 	if (ix == GRANTDB_BY_EXPIRY) {
 		k[n++] = g->pinned ? 1 : 0;
 		if (!g->pinned) {
-			be64_put(k + n, (uint64_t)g->expires);
+			grantrec_be64_put(k + n, (uint64_t)g->expires);
 			n += 8;
 		}
 	} else if (ix == GRANTDB_BY_USER) {
@@ -452,7 +294,7 @@ grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
 			return -1;
 		g->pinned = k[1];
 		if (!g->pinned)
-			g->expires = (int64_t)be64_get(k + 2);
+			g->expires = (int64_t)grantrec_be64_get(k + 2);
 		off = g->pinned ? 2 : 10;
 	} else if (ix == GRANTDB_BY_USER) {
 		if ((nul = memchr(k + 1, '\0', n - 1)) == NULL ||
@@ -461,7 +303,7 @@ grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
 		memcpy(g->user, k + 1, (size_t)(nul - k - 1));
 		off = (size_t)(nul - k) + 1;
 	}
-	return addr_unbin(k + off, n - off, g->addr);
+	return grantrec_addr_unbin(k + off, n - off, g->addr);
 }
 
 static int
@@ -535,8 +377,8 @@ put_key(DB *d, const void *key, size_t kn, const void *val, size_t vn,
 static void
 counts_encode(const struct grantdb_counts *n, unsigned char b[16])
 {
-	be64_put(b, (uint64_t)n->total);
-	be64_put(b + 8, (uint64_t)n->pinned);
+	grantrec_be64_put(b, (uint64_t)n->total);
+	grantrec_be64_put(b + 8, (uint64_t)n->pinned);
 }
 
 /* Is grants.db empty?  1, 0, or -1 and e. */
@@ -602,8 +444,8 @@ load_format(struct grantdb *db, struct err *e)
 		return -1;
 	if (r == 0 || n != 16)
 		return damaged(e, db->mpath, "the counts");
-	db->n.total = (long)be64_get(v);
-	db->n.pinned = (long)be64_get(v + 8);
+	db->n.total = (long)grantrec_be64_get(v);
+	db->n.pinned = (long)grantrec_be64_get(v + 8);
 	db->indexed = 1;
 	return 0;
 }
@@ -644,7 +486,7 @@ grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 		return 0;
 	r = get_into(db->grants, addr, strlen(addr) + 1, v, sizeof v, &n,
 	    db->gpath, addr, e);
-	if (r == 1 && value_decode(v, n, expires, pinned) < 0)
+	if (r == 1 && grantrec_value_decode(v, n, expires, pinned) < 0)
 		return damaged(e, db->gpath, addr);
 	return r;
 }
@@ -653,17 +495,17 @@ grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 static int
 rec_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
 {
-	unsigned char kb[1 + ABIN_MAX], v[META_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX], v[META_MAX];
 	size_t n, an;
 	int r;
 
 	if (open_meta(db, e) < 0)
 		return -1;
-	if (db->meta == NULL || (an = addr_bin(addr, kb + 1)) == 0)
+	if (db->meta == NULL || (an = grantrec_addr_bin(addr, kb + 1)) == 0)
 		return 0;
 	kb[0] = 'a';
 	r = get_into(db->meta, kb, an + 1, v, sizeof v, &n, db->mpath, addr, e);
-	if (r == 1 && meta_decode(v, n, g) < 0)
+	if (r == 1 && grantrec_meta_decode(v, n, g) < 0)
 		return damaged(e, db->mpath, addr);
 	if (r == 1)
 		snprintf(g->addr, sizeof g->addr, "%s", addr);
@@ -739,7 +581,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 		kb[k.size] = '\0';	/* with or without its own NUL */
 		memset(&g, 0, sizeof g);
 		if (strlen(kb) == 0 || strlen(kb) >= sizeof g.addr ||
-		    value_decode(v, d.size, &g.expires, &g.pinned) < 0) {
+		    grantrec_value_decode(v, d.size, &g.expires, &g.pinned) < 0) {
 			rc = damaged(e, db->gpath, "a key or value");
 			break;
 		}
@@ -832,7 +674,7 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 		}
 		if (details) {
 			if (with_value) {
-				if (meta_decode(v, d.size, &g) < 0) {
+				if (grantrec_meta_decode(v, d.size, &g) < 0) {
 					rc = damaged(e, db->mpath, kg.addr);
 					break;
 				}
@@ -887,10 +729,10 @@ index_entries(struct grantdb *db, const struct grant *g, int del, struct err *e)
 static int
 details_put(struct grantdb *db, const struct grant *g, struct err *e)
 {
-	unsigned char kb[1 + ABIN_MAX], mv[META_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX], mv[META_MAX];
 	size_t an, mlen;
 
-	if ((an = addr_bin(g->addr, kb + 1)) == 0 || meta_encode(g, mv, &mlen) < 0) {
+	if ((an = grantrec_addr_bin(g->addr, kb + 1)) == 0 || grantrec_meta_encode(g, mv, &mlen) < 0) {
 		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
 		    db->gpath, g->addr);
 		return -1;
@@ -905,10 +747,10 @@ details_put(struct grantdb *db, const struct grant *g, struct err *e)
 static int
 details_del(struct grantdb *db, const struct grant *old, struct err *e)
 {
-	unsigned char kb[1 + ABIN_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX];
 	size_t an;
 
-	if ((an = addr_bin(old->addr, kb + 1)) == 0)
+	if ((an = grantrec_addr_bin(old->addr, kb + 1)) == 0)
 		return 0;
 	kb[0] = 'a';
 	if (del_key(db->meta, kb, an + 1, db->mpath, e) < 0)
@@ -937,7 +779,7 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 		return -1;
 	if (strlen(g->addr) == 0 || strlen(g->addr) >= ADDR_TEXT_MAX ||
 	    (!g->pinned && (g->expires <= 0 || g->expires > GRANTDB_EXPIRES_MAX)) ||
-	    meta_encode(g, mv, &mlen) < 0) {
+	    grantrec_meta_encode(g, mv, &mlen) < 0) {
 		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
 		    db->gpath, g->addr);
 		return -1;
@@ -1190,24 +1032,24 @@ upgrade_one(const struct grant *g0, void *arg)
 	size_t kn, an = strlen(g.addr), n;
 	int r, found = 0;
 
-	if ((kn = addr_bin(g.addr, k + 1)) > 0) {
+	if ((kn = grantrec_addr_bin(g.addr, k + 1)) > 0) {
 		k[0] = 'a';
 		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->mpath, g.addr, e);
-		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
+		found = r == 1 && grantrec_meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
 		    (g.pinned || m.expires == g.expires);
 	}
 	if (!found) {
 		k[0] = g.pinned ? 'p' : 'x';
 		kn = 1;
 		if (!g.pinned) {
-			be64_put(k + 1, (uint64_t)g.expires);
+			grantrec_be64_put(k + 1, (uint64_t)g.expires);
 			kn += 8;
 		}
 		memcpy(k + kn, g.addr, an);
 		kn += an;
 		if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
 			return -1;
-		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned;
+		found = r == 1 && grantrec_meta_decode(v, n, &m) == 0 && m.pinned == g.pinned;
 	}
 	if (found) {
 		g.granted = m.granted;
@@ -1307,9 +1149,9 @@ log_load(struct grantdb *db, struct err *e)
 		if (n != STATE_SIZE || (v[24] & ~1) != 0)
 			return damaged(e, db->mpath, "the change log");
 		db->log.on = 1;
-		db->log.next = be64_get(v);
-		db->log.trimmed = be64_get(v + 8);
-		db->log.id = be64_get(v + 16);
+		db->log.next = grantrec_be64_get(v);
+		db->log.trimmed = grantrec_be64_get(v + 8);
+		db->log.id = grantrec_be64_get(v + 16);
 		db->log.overflow = v[24] & 1;
 		if (db->log.next < 1 || db->log.trimmed >= db->log.next)
 			return damaged(e, db->mpath, "the change log");
@@ -1323,9 +1165,9 @@ log_save(struct grantdb *db, struct err *e)
 {
 	unsigned char v[STATE_SIZE];
 
-	be64_put(v, db->log.next);
-	be64_put(v + 8, db->log.trimmed);
-	be64_put(v + 16, db->log.id);
+	grantrec_be64_put(v, db->log.next);
+	grantrec_be64_put(v + 8, db->log.trimmed);
+	grantrec_be64_put(v + 16, db->log.id);
 	v[24] = db->log.overflow ? 1 : 0;
 	return put_key(db->meta, "S", 1, v, sizeof v, db->mpath, e);
 }
@@ -1334,7 +1176,7 @@ static void
 log_key(uint64_t seq, unsigned char k[9])
 {
 	k[0] = 'l';
-	be64_put(k + 1, seq);
+	grantrec_be64_put(k + 1, seq);
 }
 
 /* Log a put of g (del 0) or the removal of g (del 1), unless not logging. */
@@ -1358,14 +1200,14 @@ log_write(struct grantdb *db, int del, const struct grant *g, struct err *e)
 	}
 	v[0] = LOG_VERSION;
 	v[1] = del ? 'D' : 'P';
-	be64_put(v + 2, (uint64_t)time(NULL));
+	grantrec_be64_put(v + 2, (uint64_t)time(NULL));
 	v[10] = (unsigned char)an;
 	memcpy(v + LOG_HEAD, g->addr, an);
 	pos = LOG_HEAD + an;
 	if (del) {
 		v[pos++] = g->pinned ? 1 : 0;
 	} else {
-		if (meta_encode(g, v + pos, &mlen) < 0)
+		if (grantrec_meta_encode(g, v + pos, &mlen) < 0)
 			return damaged(e, db->mpath, g->addr);
 		pos += mlen;
 	}
@@ -1381,7 +1223,7 @@ static int
 log_decode(const unsigned char *k, size_t kn, const unsigned char *v, size_t n,
     struct grantdb_change *c)
 {
-	unsigned char ab[ABIN_MAX];
+	unsigned char ab[GRANTREC_ABIN_MAX];
 	size_t an;
 
 	memset(c, 0, sizeof *c);
@@ -1392,19 +1234,19 @@ log_decode(const unsigned char *k, size_t kn, const unsigned char *v, size_t n,
 	if (an == 0 || an >= ADDR_TEXT_MAX || LOG_HEAD + an > n ||
 	    memchr(v + LOG_HEAD, '\0', an) != NULL)
 		return -1;
-	c->seq = be64_get(k + 1);
+	c->seq = grantrec_be64_get(k + 1);
 	c->del = v[1] == 'D';
-	c->when = (int64_t)be64_get(v + 2);
+	c->when = (int64_t)grantrec_be64_get(v + 2);
 	if (c->del) {
 		if (n != LOG_HEAD + an + 1 || v[LOG_HEAD + an] > 1)
 			return -1;
 		c->g.pinned = v[LOG_HEAD + an];
-	} else if (meta_decode(v + LOG_HEAD + an, n - LOG_HEAD - an, &c->g) < 0) {
+	} else if (grantrec_meta_decode(v + LOG_HEAD + an, n - LOG_HEAD - an, &c->g) < 0) {
 		return -1;
 	}
 	memcpy(c->g.addr, v + LOG_HEAD, an);
 	c->g.addr[an] = '\0';
-	return addr_bin(c->g.addr, ab) == 0 ? -1 : 0;
+	return grantrec_addr_bin(c->g.addr, ab) == 0 ? -1 : 0;
 }
 
 void
@@ -1520,7 +1362,7 @@ grantdb_log_trim(struct grantdb *db, uint64_t through, struct err *e)
 		ret = c->get(c, &k, &d, flag);
 		flag = DB_NEXT;
 		if (ret == DB_NOTFOUND || (ret == 0 && (kb[0] != 'l' || k.size != 9 ||
-		    be64_get(kb + 1) > through)))
+		    grantrec_be64_get(kb + 1) > through)))
 			break;
 		if (ret != 0 || (ret = c->del(c, 0)) != 0) {
 			bdbfile_err(e, ret, "trim the change log of", db->mpath);
@@ -1561,7 +1403,7 @@ random_id(void)
 		close(fd);
 	}
 	if (ok)
-		id = be64_get(b);
+		id = grantrec_be64_get(b);
 	else
 		id = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 	return id != 0 ? id : 1;
@@ -1873,7 +1715,7 @@ grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,
 	struct stat st;
 	size_t i;
 
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		return -1;
 	}
@@ -1896,26 +1738,6 @@ grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,
 		}
 	}
 	return x.left;
-}
-
-/* --- the record codecs, for the tests that feed them hostile bytes (grantrec.h) --- */
-
-int
-grantrec_meta_decode(const unsigned char *buf, size_t size, struct grant *g)
-{
-	return meta_decode(buf, size, g);
-}
-
-int
-grantrec_meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
-{
-	return meta_encode(g, buf, len);
-}
-
-int
-grantrec_value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
-{
-	return value_decode(v, size, expires, pinned);
 }
 
 /* --- verify and repair --- */
@@ -1992,7 +1814,7 @@ grant_record(const DBT *k, const DBT *v, struct grant *g)
 	memcpy(g->addr, k->data, n);
 	g->addr[n] = '\0';
 	if (addr_parse(g->addr, &a, NULL) < 0 || strcmp(a.text, g->addr) != 0 ||
-	    value_decode(v->data, v->size, &g->expires, &g->pinned) < 0)
+	    grantrec_value_decode(v->data, v->size, &g->expires, &g->pinned) < 0)
 		return -1;
 	if (g->pinned)
 		g->expires = 0;
@@ -2017,12 +1839,12 @@ has_key(DB *d, const void *k, size_t kn)
 static int
 details_of(DB *meta, const char *addr, struct grant *m)
 {
-	unsigned char kb[1 + ABIN_MAX], v[META_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX], v[META_MAX];
 	size_t an;
 	DBT k, d;
 	int ret;
 
-	if ((an = addr_bin(addr, kb + 1)) == 0)
+	if ((an = grantrec_addr_bin(addr, kb + 1)) == 0)
 		return -1;
 	kb[0] = 'a';
 	bdbfile_dbt_in(&k, kb, an + 1);
@@ -2030,7 +1852,7 @@ details_of(DB *meta, const char *addr, struct grant *m)
 	ret = meta->get(meta, NULL, &k, &d, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
-	if (ret != 0 || meta_decode(v, d.size, m) < 0)
+	if (ret != 0 || grantrec_meta_decode(v, d.size, m) < 0)
 		return -1;
 	return 1;
 }
@@ -2049,7 +1871,7 @@ grant_of(DB *grants, const char *addr, struct grant *g)
 	ret = grants->get(grants, NULL, &k, &d, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
-	if (ret != 0 || value_decode(v, d.size, &g->expires, &g->pinned) < 0)
+	if (ret != 0 || grantrec_value_decode(v, d.size, &g->expires, &g->pinned) < 0)
 		return -1;
 	snprintf(g->addr, sizeof g->addr, "%s", addr);
 	if (g->pinned)
@@ -2158,23 +1980,23 @@ verify_meta(struct fsck *x, DB *grants, DB *meta)
 			have_c = 1;
 			if (v.size != 16)
 				say(x, 1, "%s: damaged counts", x->mpath);
-			else if ((long)be64_get(vb) != x->t->grants ||
-			    (long)be64_get(vb + 8) != x->t->pinned)
+			else if ((long)grantrec_be64_get(vb) != x->t->grants ||
+			    (long)grantrec_be64_get(vb + 8) != x->t->pinned)
 				say(x, 1, "%s: the counts say %ld grants (%ld pinned), a walk of %s finds %ld (%ld)",
-				    x->mpath, (long)be64_get(vb), (long)be64_get(vb + 8), x->gpath,
+				    x->mpath, (long)grantrec_be64_get(vb), (long)grantrec_be64_get(vb + 8), x->gpath,
 				    x->t->grants, x->t->pinned);
 		} else if (k.size == 1 && kb[0] == 'S') {
 			/* relaygate sync's change log: its state ... */
-			if (v.size != STATE_SIZE || (vb[24] & ~1) != 0 || be64_get(vb) < 1 ||
-			    be64_get(vb + 8) >= be64_get(vb))
+			if (v.size != STATE_SIZE || (vb[24] & ~1) != 0 || grantrec_be64_get(vb) < 1 ||
+			    grantrec_be64_get(vb + 8) >= grantrec_be64_get(vb))
 				say(x, 1, "%s: a damaged change log state", x->mpath);
 		} else if (k.size == 9 && kb[0] == 'l') {
 			/* ... and its records */
 			if (log_decode(kb, k.size, vb, v.size, &ch) < 0)
 				say(x, 1, "%s: a damaged change log record %" PRIu64, x->mpath,
-				    be64_get(kb + 1));
+				    grantrec_be64_get(kb + 1));
 		} else if (kb[0] == 'a' && grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) == 0) {
-			if (meta_decode(vb, v.size, &m) < 0)
+			if (grantrec_meta_decode(vb, v.size, &m) < 0)
 				say(x, 1, "%s: damaged details for %s", x->mpath, kg.addr);
 			else if (grants != NULL && (r = grant_of(grants, kg.addr, &g)) == 0)
 				say(x, 1, "%s: details for %s, which has no grant", x->mpath, kg.addr);
@@ -2283,7 +2105,7 @@ grantdb_verify(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 	memset(t, 0, sizeof *t);
 	if (fsck_paths(&x, dir, e) < 0)
 		return -1;
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		return -1;
 	}
@@ -2291,7 +2113,7 @@ grantdb_verify(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 		return -1;
 	/* The shared lock, as a reader's: no writer changes it under the walk. */
 	if ((lockfd = safefile_open(x.gpath, O_RDONLY, x.owner, NULL, e)) >= 0 &&
-	    bdbfile_lock(lockfd, x.gpath, LOCK_SH, o->lock_timeout_ms, e) < 0) {
+	    lock_path(lockfd, x.gpath, LOCK_SH, o->lock_timeout_ms, e) < 0) {
 		close(lockfd);
 		return -1;
 	}
@@ -2429,11 +2251,11 @@ salvage_grants(struct salvage *s, DB *old, struct err *e)
 static int
 salvage_log_state(struct salvage *s, const unsigned char *v, size_t n)
 {
-	if (n != STATE_SIZE || (v[24] & ~1) != 0 || be64_get(v) < 1 ||
-	    be64_get(v + 8) >= be64_get(v))
+	if (n != STATE_SIZE || (v[24] & ~1) != 0 || grantrec_be64_get(v) < 1 ||
+	    grantrec_be64_get(v + 8) >= grantrec_be64_get(v))
 		return -1;
-	s->log_next = be64_get(v);
-	s->log_trimmed = be64_get(v + 8);
+	s->log_next = grantrec_be64_get(v);
+	s->log_trimmed = grantrec_be64_get(v + 8);
 	return 0;
 }
 
@@ -2475,9 +2297,9 @@ salvage_meta(struct salvage *s, DB *old, struct err *e)
 		}
 		/* "C" comes before every 'a': counts above what grants.db gave say it lost some. */
 		if (k.size == 1 && kb[0] == 'C' && d.size == 16 && !s->gdamaged &&
-		    (long)be64_get(vb) > s->read) {
+		    (long)grantrec_be64_get(vb) > s->read) {
 			say(s->x, 1, "%s holds %ld grants and pins where its counts say %ld: the rest "
-			    "come back from their details", s->x->gpath, s->read, (long)be64_get(vb));
+			    "come back from their details", s->x->gpath, s->read, (long)grantrec_be64_get(vb));
 			s->gdamaged = 1;
 		}
 		/* "S" comes before every 'l'. */
@@ -2512,7 +2334,7 @@ salvage_meta(struct salvage *s, DB *old, struct err *e)
 		if (k.size == 0 || kb[0] != 'a')
 			continue;
 		if (grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) < 0 ||
-		    meta_decode(vb, d.size, &m) < 0) {
+		    grantrec_meta_decode(vb, d.size, &m) < 0) {
 			say(s->x, 1, "%s: left out damaged details: key %s", s->x->mpath,
 			    shown(kb, k.size, q, sizeof q));
 			s->mdamaged = 1;
@@ -2655,7 +2477,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 	scratch[0] = '\0';
 	if (fsck_paths(&x, dir, e) < 0)
 		return -1;
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		return -1;
 	}
@@ -2684,7 +2506,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 		return -1;
 	if ((lockfd = safefile_open(x.gpath, O_RDWR, x.owner, NULL, e)) < 0)
 		return -1;
-	if (bdbfile_lock(lockfd, x.gpath, LOCK_EX, o->lock_timeout_ms, e) < 0)
+	if (lock_path(lockfd, x.gpath, LOCK_EX, o->lock_timeout_ms, e) < 0)
 		goto out;
 	/* Never a journal of anyone but the store's owner (relaygate init --fix empties it). */
 	if ((jfd = safefile_open(x.jpath, O_RDWR, x.owner, NULL, e)) < 0)
@@ -2697,7 +2519,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 		set_aside_fd(&x, jfd, x.jpath);
 		say(&x, 1, "emptied %s: an unfinished or damaged change, never applied", x.jpath);
 	}
-	if (bdbfile_finish_journal(lockfd, x.gpath, jfd, x.jpath, x.owner, o->lock_timeout_ms,
+	if (pagelog_finish(lockfd, x.gpath, jfd, x.jpath, x.owner, o->lock_timeout_ms,
 	    paths, 2, o->sync, e) < 0)
 		goto out;
 	if (r == 1)
