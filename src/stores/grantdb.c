@@ -18,6 +18,7 @@
 #include "core/addr.h"
 #include "stores/bdbfile.h"
 #include "stores/grantdb.h"
+#include "stores/grantlock.h"
 #include "stores/grantrec.h"
 #include "stores/lock.h"
 #include "stores/pagelog.h"
@@ -35,11 +36,8 @@
 struct grantdb {
 	enum grantdb_mode mode;
 	struct grantdb_opts o;
-	int lockfd;		/* grants.db, checked (safefile.h) */
-	int gatefd;		/* the turnstile, or -1 */
+	struct grantlock l;	/* grants.db, the turnstile, the paths, the owner */
 	int jfd;		/* the journal, writers only, or -1 */
-	uid_t owner;		/* the store directory's owner: every file's */
-	struct stat gst;	/* grants.db as checked */
 	DB *grants;
 	DB *meta;		/* NULL until needed (reads) or absent */
 	int meta_tried;
@@ -54,7 +52,6 @@ struct grantdb {
 	int log_dirty;		/* ... and changed by this session */
 	int unlogged;		/* changes of this session are not logged */
 	struct grantdb_log log;
-	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
 
 /* A writer finds a file of the store missing: the store was never made whole. */
@@ -67,38 +64,6 @@ missing(const char *path, struct err *e)
 }
 
 static int
-take(struct grantdb *db, int op, struct err *e)
-{
-	return lock_path(db->lockfd, db->gpath, op, db->o.lock_timeout_ms, e);
-}
-
-/*
- * Lock grants.db for mode, through the turnstile: a writer keeps the gate
- * while it waits, so readers that come after it wait too; a reader only
- * passes through.  Without a gate file (a store made by someone else) the
- * plain lock is taken.
- */
-static int
-take_turn(struct grantdb *db, struct err *e)
-{
-	int w = db->mode == GRANTDB_WRITE;
-
-	/* flock(2) needs no write access: everyone opens it read-only. */
-	db->gatefd = safefile_open(db->tpath, O_RDONLY, db->owner, NULL, e);
-	if (db->gatefd < 0 && e->errnum != ENOENT && e->errnum != EACCES)
-		return -1;
-	if (db->gatefd >= 0 && lock_path(db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, db->o.lock_timeout_ms, e) < 0)
-		return -1;
-	if (!w && db->gatefd >= 0)
-		flock(db->gatefd, LOCK_UN);
-	if (take(db, w ? LOCK_EX : LOCK_SH, e) < 0)
-		return -1;
-	if (w && db->gatefd >= 0)
-		flock(db->gatefd, LOCK_UN);
-	return 0;
-}
-
-static int
 open_meta(struct grantdb *db, struct err *e)
 {
 	struct stat st;
@@ -107,16 +72,16 @@ open_meta(struct grantdb *db, struct err *e)
 	if (db->meta != NULL || db->meta_tried)
 		return 0;
 	db->meta_tried = 1;
-	fd = safefile_open(db->mpath, db->mode == GRANTDB_READ ? O_RDONLY : O_RDWR,
-	    db->owner, &st, e);
+	fd = safefile_open(db->l.mpath, db->mode == GRANTDB_READ ? O_RDONLY : O_RDWR,
+	    db->l.owner, &st, e);
 	if (fd < 0 && e->errnum == ENOENT && db->mode == GRANTDB_READ)
 		return 0;	/* nothing but grants.db: no details to show */
 	if (fd < 0) {
 		if (e->errnum == ENOENT)
-			missing(db->mpath, e);
+			missing(db->l.mpath, e);
 		return -1;
 	}
-	rc = bdbfile_open(&db->meta, db->mpath, db->mode == GRANTDB_READ,
+	rc = bdbfile_open(&db->meta, db->l.mpath, db->mode == GRANTDB_READ,
 	    db->o.cache_bytes, &st, e);
 	close(fd);
 	return rc;
@@ -141,66 +106,38 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	}
 	db->mode = mode;
 	db->o = *o;
-	db->lockfd = -1;
-	db->gatefd = -1;
+	db->l.lockfd = db->l.gatefd = -1;
 	db->jfd = -1;
-	if (snprintf(db->gpath, sizeof db->gpath, "%s/%s", dir, GRANTDB_FILE) >= PATH_MAX ||
-	    snprintf(db->mpath, sizeof db->mpath, "%s/%s", dir, GRANTDB_META) >= PATH_MAX ||
-	    snprintf(db->jpath, sizeof db->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX ||
-	    snprintf(db->tpath, sizeof db->tpath, "%s/%s", dir, GRANTDB_GATE) >= PATH_MAX) {
-		err_set(e, ERR_PERM, ENAMETOOLONG, "open store in %s", dir);
-		goto fail;
-	}
 	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		goto fail;
 	}
-	/* The directory's owner is the store's: every file must be theirs. */
-	if (stat(dir, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+	if (grantlock_open(&db->l, dir, mode == GRANTDB_WRITE, db->o.lock_timeout_ms, e) < 0) {
+		if (mode == GRANTDB_WRITE && e->errnum == ENOENT && db->l.owner != (uid_t)-1)
+			missing(db->l.gpath, e);
 		goto fail;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		err_set(e, ERR_PERM, ENOTDIR, "open directory %s", dir);
-		goto fail;
-	}
-	if (st.st_mode & S_IWOTH) {
-		err_set(e, ERR_TEMP, 0, "%s is writable by every user (mode %04o); refusing "
-		    "it (relaygate init --check)", dir, (unsigned)(st.st_mode & 07777));
-		goto fail;
-	}
-	db->owner = st.st_uid;
-
-	db->lockfd = safefile_open(db->gpath, mode == GRANTDB_WRITE ? O_RDWR : O_RDONLY,
-	    db->owner, &db->gst, e);
-	if (db->lockfd < 0) {
-		if (mode == GRANTDB_WRITE && e->errnum == ENOENT)
-			missing(db->gpath, e);
-		goto fail;
-	}
-	if (take_turn(db, e) < 0)
-		goto fail;
 	if (mode == GRANTDB_WRITE &&
-	    (db->jfd = safefile_open(db->jpath, O_RDWR, db->owner, NULL, e)) < 0) {
+	    (db->jfd = safefile_open(db->l.jpath, O_RDWR, db->l.owner, NULL, e)) < 0) {
 		if (e->errnum == ENOENT)
-			missing(db->jpath, e);
+			missing(db->l.jpath, e);
 		goto fail;
 	}
-	paths[0] = db->gpath;
-	paths[1] = db->mpath;
-	if (pagelog_finish(db->lockfd, db->gpath, db->jfd, db->jpath, db->owner,
+	paths[0] = db->l.gpath;
+	paths[1] = db->l.mpath;
+	if (pagelog_finish(db->l.lockfd, db->l.gpath, db->jfd, db->l.jpath, db->l.owner,
 	    db->o.lock_timeout_ms, paths, 2, db->o.sync, e) < 0)
 		goto fail;
-	if (bdbfile_open(&db->grants, db->gpath, mode == GRANTDB_READ,
-	    db->o.cache_bytes, &db->gst, e) < 0)
+	if (bdbfile_open(&db->grants, db->l.gpath, mode == GRANTDB_READ,
+	    db->o.cache_bytes, &db->l.gst, e) < 0)
 		goto fail;
 	if (mode == GRANTDB_READ)
 		return db;
 
 	if (open_meta(db, e) < 0)
 		goto fail;
-	if (fstat(db->lockfd, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "stat %s", db->gpath);
+	if (fstat(db->l.lockfd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", db->l.gpath);
 		goto fail;
 	}
 	db->mtime = st.st_mtime;
@@ -208,13 +145,13 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	db->grants->get_pagesize(db->grants, &gps);
 	db->meta->get_pagesize(db->meta, &mps);
 	if ((ret = db->grants->fd(db->grants, &fd)) != 0 ||
-	    pagelog_watch(fd, 0, gps, db->gpath) < 0) {
-		bdbfile_err(e, ret ? ret : errno, "watch", db->gpath);
+	    pagelog_watch(fd, 0, gps, db->l.gpath) < 0) {
+		bdbfile_err(e, ret ? ret : errno, "watch", db->l.gpath);
 		goto fail;
 	}
 	if ((ret = db->meta->fd(db->meta, &fd)) != 0 ||
-	    pagelog_watch(fd, 1, mps, db->mpath) < 0) {
-		bdbfile_err(e, ret ? ret : errno, "watch", db->mpath);
+	    pagelog_watch(fd, 1, mps, db->l.mpath) < 0) {
+		bdbfile_err(e, ret ? ret : errno, "watch", db->l.mpath);
 		goto fail;
 	}
 	if (load_format(db, e) < 0 || (!db->indexed && upgrade(db, e) < 0))
@@ -238,10 +175,7 @@ grantdb_close(struct grantdb *db)
 		db->meta->close(db->meta, DB_NOSYNC);
 	if (db->mode == GRANTDB_WRITE)
 		pagelog_end();
-	if (db->lockfd >= 0)
-		close(db->lockfd);
-	if (db->gatefd >= 0)
-		close(db->gatefd);
+	grantlock_close(&db->l);
 	if (db->jfd >= 0)
 		close(db->jfd);
 	free(db);
@@ -390,7 +324,7 @@ grants_empty(struct grantdb *db, struct err *e)
 	int ret;
 
 	if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->gpath);
+		bdbfile_err(e, ret, "read", db->l.gpath);
 		return -1;
 	}
 	memset(&k, 0, sizeof k);
@@ -401,7 +335,7 @@ grants_empty(struct grantdb *db, struct err *e)
 	if (ret == DB_NOTFOUND)
 		return 1;
 	if (ret != 0) {
-		bdbfile_err(e, ret, "read", db->gpath);
+		bdbfile_err(e, ret, "read", db->l.gpath);
 		return -1;
 	}
 	return 0;
@@ -426,7 +360,7 @@ load_format(struct grantdb *db, struct err *e)
 	db->format_read = 1;
 	memset(&db->n, 0, sizeof db->n);
 	r = db->meta == NULL ? 0 :
-	    get_into(db->meta, "V", 1, v, sizeof v, &n, db->mpath, "the format", e);
+	    get_into(db->meta, "V", 1, v, sizeof v, &n, db->l.mpath, "the format", e);
 	if (r < 0)
 		return -1;
 	if (r == 0) {
@@ -436,14 +370,14 @@ load_format(struct grantdb *db, struct err *e)
 		return 0;
 	}
 	if (n != 1 || v[0] != FORMAT) {
-		err_set(e, ERR_PERM, 0, "%s: unknown format %u", db->mpath, n ? v[0] : 0);
+		err_set(e, ERR_PERM, 0, "%s: unknown format %u", db->l.mpath, n ? v[0] : 0);
 		return -1;
 	}
-	r = get_into(db->meta, "C", 1, v, sizeof v, &n, db->mpath, "the counts", e);
+	r = get_into(db->meta, "C", 1, v, sizeof v, &n, db->l.mpath, "the counts", e);
 	if (r < 0)
 		return -1;
 	if (r == 0 || n != 16)
-		return damaged(e, db->mpath, "the counts");
+		return damaged(e, db->l.mpath, "the counts");
 	db->n.total = (long)grantrec_be64_get(v);
 	db->n.pinned = (long)grantrec_be64_get(v + 8);
 	db->indexed = 1;
@@ -459,7 +393,7 @@ must_index(struct grantdb *db, struct err *e)
 	if (db->indexed)
 		return 0;
 	err_set(e, ERR_TEMP, 0, "%s: format 1, without the orders to page through; "
-	    "the next change (relaygate expire) upgrades it", db->mpath);
+	    "the next change (relaygate expire) upgrades it", db->l.mpath);
 	return -1;
 }
 
@@ -485,9 +419,9 @@ grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 	if (strlen(addr) >= ADDR_TEXT_MAX)
 		return 0;
 	r = get_into(db->grants, addr, strlen(addr) + 1, v, sizeof v, &n,
-	    db->gpath, addr, e);
+	    db->l.gpath, addr, e);
 	if (r == 1 && grantrec_value_decode(v, n, expires, pinned) < 0)
-		return damaged(e, db->gpath, addr);
+		return damaged(e, db->l.gpath, addr);
 	return r;
 }
 
@@ -504,9 +438,9 @@ rec_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
 	if (db->meta == NULL || (an = grantrec_addr_bin(addr, kb + 1)) == 0)
 		return 0;
 	kb[0] = 'a';
-	r = get_into(db->meta, kb, an + 1, v, sizeof v, &n, db->mpath, addr, e);
+	r = get_into(db->meta, kb, an + 1, v, sizeof v, &n, db->l.mpath, addr, e);
 	if (r == 1 && grantrec_meta_decode(v, n, g) < 0)
-		return damaged(e, db->mpath, addr);
+		return damaged(e, db->l.mpath, addr);
 	if (r == 1)
 		snprintf(g->addr, sizeof g->addr, "%s", addr);
 	return r;
@@ -560,7 +494,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 	DBT k, d;
 
 	if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->gpath);
+		bdbfile_err(e, ret, "read", db->l.gpath);
 		return -1;
 	}
 	for (;;) {
@@ -570,11 +504,11 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 		if (ret == DB_NOTFOUND)
 			break;
 		if (ret == DB_BUFFER_SMALL) {
-			rc = damaged(e, db->gpath, "a key or value");
+			rc = damaged(e, db->l.gpath, "a key or value");
 			break;
 		}
 		if (ret != 0) {
-			bdbfile_err(e, ret, "read", db->gpath);
+			bdbfile_err(e, ret, "read", db->l.gpath);
 			rc = -1;
 			break;
 		}
@@ -582,7 +516,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 		memset(&g, 0, sizeof g);
 		if (strlen(kb) == 0 || strlen(kb) >= sizeof g.addr ||
 		    grantrec_value_decode(v, d.size, &g.expires, &g.pinned) < 0) {
-			rc = damaged(e, db->gpath, "a key or value");
+			rc = damaged(e, db->l.gpath, "a key or value");
 			break;
 		}
 		memcpy(g.addr, kb, strlen(kb) + 1);
@@ -624,7 +558,7 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 	if (db->meta == NULL)
 		return 0;
 	if (slen > GRANTDB_KEY_MAX) {
-		err_set(e, ERR_PERM, 0, "read %s: position too long", db->mpath);
+		err_set(e, ERR_PERM, 0, "read %s: position too long", db->l.mpath);
 		return -1;
 	}
 	if (slen == 0) {
@@ -634,7 +568,7 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 		memcpy(kb, start, slen);
 	}
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	flag = DB_SET_RANGE;
@@ -660,22 +594,22 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 			break;
 		if (ret != 0) {
 			if (ret == DB_BUFFER_SMALL)
-				rc = damaged(e, db->mpath, "an index entry");
+				rc = damaged(e, db->l.mpath, "an index entry");
 			else
-				bdbfile_err(e, ret, "read", db->mpath);
+				bdbfile_err(e, ret, "read", db->l.mpath);
 			rc = -1;
 			break;
 		}
 		if (kb[0] != ix_prefix(ix))
 			break;
 		if (grantdb_key_parse(ix, kb, k.size, &kg) < 0) {
-			rc = damaged(e, db->mpath, "an index entry");
+			rc = damaged(e, db->l.mpath, "an index entry");
 			break;
 		}
 		if (details) {
 			if (with_value) {
 				if (grantrec_meta_decode(v, d.size, &g) < 0) {
-					rc = damaged(e, db->mpath, kg.addr);
+					rc = damaged(e, db->l.mpath, kg.addr);
 					break;
 				}
 				memcpy(g.addr, kg.addr, sizeof g.addr);
@@ -702,7 +636,7 @@ must_write(struct grantdb *db, struct err *e)
 {
 	if (db->mode == GRANTDB_WRITE)
 		return 0;
-	err_set(e, ERR_PERM, EBADF, "write %s", db->gpath);
+	err_set(e, ERR_PERM, EBADF, "write %s", db->l.gpath);
 	return -1;
 }
 
@@ -717,9 +651,9 @@ index_entries(struct grantdb *db, const struct grant *g, int del, struct err *e)
 
 	for (i = 0; i < 2; i++) {
 		if ((n = grantdb_key(ix[i], g, k)) == 0)
-			return damaged(e, db->mpath, g->addr);
-		if (del ? del_key(db->meta, k, n, db->mpath, e) < 0 :
-		    put_key(db->meta, k, n, "", 0, db->mpath, e) < 0)
+			return damaged(e, db->l.mpath, g->addr);
+		if (del ? del_key(db->meta, k, n, db->l.mpath, e) < 0 :
+		    put_key(db->meta, k, n, "", 0, db->l.mpath, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -734,11 +668,11 @@ details_put(struct grantdb *db, const struct grant *g, struct err *e)
 
 	if ((an = grantrec_addr_bin(g->addr, kb + 1)) == 0 || grantrec_meta_encode(g, mv, &mlen) < 0) {
 		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
-		    db->gpath, g->addr);
+		    db->l.gpath, g->addr);
 		return -1;
 	}
 	kb[0] = 'a';
-	if (put_key(db->meta, kb, an + 1, mv, mlen, db->mpath, e) < 0)
+	if (put_key(db->meta, kb, an + 1, mv, mlen, db->l.mpath, e) < 0)
 		return -1;
 	return index_entries(db, g, 0, e);
 }
@@ -753,7 +687,7 @@ details_del(struct grantdb *db, const struct grant *old, struct err *e)
 	if ((an = grantrec_addr_bin(old->addr, kb + 1)) == 0)
 		return 0;
 	kb[0] = 'a';
-	if (del_key(db->meta, kb, an + 1, db->mpath, e) < 0)
+	if (del_key(db->meta, kb, an + 1, db->l.mpath, e) < 0)
 		return -1;
 	return index_entries(db, old, 1, e);
 }
@@ -781,14 +715,14 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 	    (!g->pinned && (g->expires <= 0 || g->expires > GRANTDB_EXPIRES_MAX)) ||
 	    grantrec_meta_encode(g, mv, &mlen) < 0) {
 		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
-		    db->gpath, g->addr);
+		    db->l.gpath, g->addr);
 		return -1;
 	}
 	vn = snprintf(v, sizeof v, "%" PRId64, g->pinned ? (int64_t)0 : g->expires);
 	if ((r = grantdb_get(db, g->addr, &old, e)) < 0 ||
 	    (r == 1 && details_del(db, &old, e) < 0) ||
 	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
-		db->gpath, e) < 0 ||
+		db->l.gpath, e) < 0 ||
 	    details_put(db, g, e) < 0 || log_write(db, 0, g, e) < 0)
 		return -1;
 	if (r == 0)
@@ -813,7 +747,7 @@ del_grant(struct grantdb *db, const char *addr, int logged, struct err *e)
 	if ((r = grantdb_get(db, addr, &old, e)) <= 0)
 		return r;
 	if (details_del(db, &old, e) < 0 ||
-	    del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e) < 0 ||
+	    del_key(db->grants, addr, strlen(addr) + 1, db->l.gpath, e) < 0 ||
 	    (logged && log_write(db, 1, &old, e) < 0))
 		return -1;
 	count(db, -1, old.pinned ? -1 : 0);
@@ -878,7 +812,7 @@ grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e)
 	int rc;
 
 	if ((first = malloc(sizeof *first)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "read %s", db->mpath);
+		err_set(e, ERR_TEMP, errno, "read %s", db->l.mpath);
 		return -1;
 	}
 	rc = collect_due(db, INT64_MAX, first, 1, &n, e);
@@ -910,7 +844,7 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 	if (must_write(db, e) < 0)
 		return -1;
 	if ((due = malloc(BATCH * sizeof *due)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "expire %s", db->gpath);
+		err_set(e, ERR_TEMP, errno, "expire %s", db->l.gpath);
 		return -1;
 	}
 	do {
@@ -922,7 +856,7 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 			match = r == 1 && !g.pinned && g.expires == due[i].expires;
 			/* Not logged: every host honours expiry by itself. */
 			if (r < 0 || (match && del_grant(db, due[i].addr, 0, e) < 0) ||
-			    del_key(db->meta, due[i].key, due[i].klen, db->mpath, e) < 0)
+			    del_key(db->meta, due[i].key, due[i].klen, db->l.mpath, e) < 0)
 				rc = -1;
 			else if (match) {
 				(*removed)++;
@@ -968,7 +902,7 @@ grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err 
 	if (must_write(db, e) < 0)
 		return -1;
 	if ((x.out = malloc(BATCH * sizeof *x.out)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "cap expiries in %s", db->gpath);
+		err_set(e, ERR_TEMP, errno, "cap expiries in %s", db->l.gpath);
 		return -1;
 	}
 	x.now = latest;
@@ -988,7 +922,7 @@ grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err 
 					rc = -1;
 				else
 					(*capped)++;
-			} else if (del_key(db->meta, x.out[i].key, x.out[i].klen, db->mpath, e) < 0) {
+			} else if (del_key(db->meta, x.out[i].key, x.out[i].klen, db->l.mpath, e) < 0) {
 				rc = -1;	/* (an entry that is not its grant's goes, as in a sweep) */
 			} else {
 				db->dirty = 1;
@@ -1005,12 +939,12 @@ grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
 	struct stat st;
 
 	*bytes = 0;
-	if (stat(db->gpath, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "stat %s", db->gpath);
+	if (stat(db->l.gpath, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", db->l.gpath);
 		return -1;
 	}
 	*bytes += st.st_size;
-	if (stat(db->mpath, &st) == 0)
+	if (stat(db->l.mpath, &st) == 0)
 		*bytes += st.st_size;
 	return 0;
 }
@@ -1034,7 +968,7 @@ upgrade_one(const struct grant *g0, void *arg)
 
 	if ((kn = grantrec_addr_bin(g.addr, k + 1)) > 0) {
 		k[0] = 'a';
-		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->mpath, g.addr, e);
+		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->l.mpath, g.addr, e);
 		found = r == 1 && grantrec_meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
 		    (g.pinned || m.expires == g.expires);
 	}
@@ -1047,7 +981,7 @@ upgrade_one(const struct grant *g0, void *arg)
 		}
 		memcpy(k + kn, g.addr, an);
 		kn += an;
-		if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
+		if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->l.mpath, g.addr, e)) < 0)
 			return -1;
 		found = r == 1 && grantrec_meta_decode(v, n, &m) == 0 && m.pinned == g.pinned;
 	}
@@ -1077,7 +1011,7 @@ drop_prefix(struct grantdb *db, unsigned char p, struct err *e)
 	int ret, rc = 0;
 
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	kb[0] = p;
@@ -1092,7 +1026,7 @@ drop_prefix(struct grantdb *db, unsigned char p, struct err *e)
 		if (ret == DB_NOTFOUND || (ret == 0 && kb[0] != p))
 			break;
 		if (ret != 0 || (ret = c->del(c, 0)) != 0) {
-			bdbfile_err(e, ret, "upgrade", db->mpath);
+			bdbfile_err(e, ret, "upgrade", db->l.mpath);
 			rc = -1;
 			break;
 		}
@@ -1114,7 +1048,7 @@ upgrade(struct grantdb *db, struct err *e)
 	db->upgrade_err = e;
 	if (grantdb_each(db, upgrade_one, db, e) != 0 ||
 	    drop_prefix(db, 'p', e) < 0 || drop_prefix(db, 'x', e) < 0 ||
-	    put_key(db->meta, "V", 1, &one, 1, db->mpath, e) < 0)
+	    put_key(db->meta, "V", 1, &one, 1, db->l.mpath, e) < 0)
 		return -1;
 	db->n_dirty = 1;
 	db->dirty = 1;
@@ -1142,19 +1076,19 @@ log_load(struct grantdb *db, struct err *e)
 		return -1;
 	memset(&db->log, 0, sizeof db->log);
 	r = db->meta == NULL ? 0 :
-	    get_into(db->meta, "S", 1, v, sizeof v, &n, db->mpath, "the change log", e);
+	    get_into(db->meta, "S", 1, v, sizeof v, &n, db->l.mpath, "the change log", e);
 	if (r < 0)
 		return -1;
 	if (r == 1) {
 		if (n != STATE_SIZE || (v[24] & ~1) != 0)
-			return damaged(e, db->mpath, "the change log");
+			return damaged(e, db->l.mpath, "the change log");
 		db->log.on = 1;
 		db->log.next = grantrec_be64_get(v);
 		db->log.trimmed = grantrec_be64_get(v + 8);
 		db->log.id = grantrec_be64_get(v + 16);
 		db->log.overflow = v[24] & 1;
 		if (db->log.next < 1 || db->log.trimmed >= db->log.next)
-			return damaged(e, db->mpath, "the change log");
+			return damaged(e, db->l.mpath, "the change log");
 	}
 	db->log_loaded = 1;
 	return 0;
@@ -1169,7 +1103,7 @@ log_save(struct grantdb *db, struct err *e)
 	grantrec_be64_put(v + 8, db->log.trimmed);
 	grantrec_be64_put(v + 16, db->log.id);
 	v[24] = db->log.overflow ? 1 : 0;
-	return put_key(db->meta, "S", 1, v, sizeof v, db->mpath, e);
+	return put_key(db->meta, "S", 1, v, sizeof v, db->l.mpath, e);
 }
 
 static void
@@ -1208,11 +1142,11 @@ log_write(struct grantdb *db, int del, const struct grant *g, struct err *e)
 		v[pos++] = g->pinned ? 1 : 0;
 	} else {
 		if (grantrec_meta_encode(g, v + pos, &mlen) < 0)
-			return damaged(e, db->mpath, g->addr);
+			return damaged(e, db->l.mpath, g->addr);
 		pos += mlen;
 	}
 	log_key(db->log.next, k);
-	if (put_key(db->meta, k, sizeof k, v, pos, db->mpath, e) < 0)
+	if (put_key(db->meta, k, sizeof k, v, pos, db->l.mpath, e) < 0)
 		return -1;
 	db->log.next++;
 	return 0;
@@ -1271,7 +1205,7 @@ grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
 	if (db->meta == NULL || max == 0)
 		return 0;
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	log_key(after + 1, kb);
@@ -1286,16 +1220,16 @@ grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
 			break;
 		if (ret != 0) {
 			if (ret == DB_BUFFER_SMALL)
-				rc = damaged(e, db->mpath, "a change log record");
+				rc = damaged(e, db->l.mpath, "a change log record");
 			else
-				bdbfile_err(e, ret, "read", db->mpath);
+				bdbfile_err(e, ret, "read", db->l.mpath);
 			rc = -1;
 			break;
 		}
 		if (kb[0] != 'l')
 			break;
 		if (log_decode(kb, k.size, v, d.size, &out[*n]) < 0) {
-			rc = damaged(e, db->mpath, "a change log record");
+			rc = damaged(e, db->l.mpath, "a change log record");
 			break;
 		}
 		(*n)++;
@@ -1320,7 +1254,7 @@ grantdb_log_state(struct grantdb *db, struct grantdb_log *st, struct err *e)
 	if (st->pending == 0)
 		return 0;
 	if ((first = malloc(sizeof *first)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "read %s", db->mpath);
+		err_set(e, ERR_TEMP, errno, "read %s", db->l.mpath);
 		return -1;
 	}
 	if (grantdb_log_read(db, st->trimmed, 1, first, &n, e) < 0) {
@@ -1349,7 +1283,7 @@ grantdb_log_trim(struct grantdb *db, uint64_t through, struct err *e)
 	if (through >= db->log.next)
 		through = db->log.next - 1;
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	log_key(0, kb);
@@ -1365,7 +1299,7 @@ grantdb_log_trim(struct grantdb *db, uint64_t through, struct err *e)
 		    grantrec_be64_get(kb + 1) > through)))
 			break;
 		if (ret != 0 || (ret = c->del(c, 0)) != 0) {
-			bdbfile_err(e, ret, "trim the change log of", db->mpath);
+			bdbfile_err(e, ret, "trim the change log of", db->l.mpath);
 			rc = -1;
 			break;
 		}
@@ -1438,7 +1372,7 @@ grantdb_log_disable(struct grantdb *db, struct err *e)
 		return -1;
 	if (!db->log.on)
 		return 0;
-	if (drop_prefix(db, 'l', e) < 0 || del_key(db->meta, "S", 1, db->mpath, e) < 0)
+	if (drop_prefix(db, 'l', e) < 0 || del_key(db->meta, "S", 1, db->l.mpath, e) < 0)
 		return -1;
 	memset(&db->log, 0, sizeof db->log);
 	db->log_dirty = 0;
@@ -1457,11 +1391,11 @@ bump_mtime(struct grantdb *db)
 	t[0].tv_nsec = UTIME_OMIT;
 	t[1].tv_sec = now > db->mtime ? now : db->mtime + 1;
 	t[1].tv_nsec = 0;
-	if (futimens(db->lockfd, t) == 0)
+	if (futimens(db->l.lockfd, t) == 0)
 		db->mtime = t[1].tv_sec;
 	else
 		/* Not the owner (a setgid writer): "now" is all we may set. */
-		futimens(db->lockfd, NULL);
+		futimens(db->l.lockfd, NULL);
 }
 
 int
@@ -1478,20 +1412,20 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		return -1;
 	if (db->n_dirty) {
 		if (db->n.total < 0 || db->n.pinned < 0 || db->n.pinned > db->n.total)
-			return damaged(e, db->mpath, "the counts");
+			return damaged(e, db->l.mpath, "the counts");
 		counts_encode(&db->n, cb);
-		if (put_key(db->meta, "C", 1, cb, sizeof cb, db->mpath, e) < 0)
+		if (put_key(db->meta, "C", 1, cb, sizeof cb, db->l.mpath, e) < 0)
 			return -1;
 	}
 	if ((ret = db->grants->sync(db->grants, 0)) != 0) {
-		bdbfile_err(e, ret, "write", db->gpath);
+		bdbfile_err(e, ret, "write", db->l.gpath);
 		return -1;
 	}
 	if ((ret = db->meta->sync(db->meta, 0)) != 0) {
-		bdbfile_err(e, ret, "write", db->mpath);
+		bdbfile_err(e, ret, "write", db->l.mpath);
 		return -1;
 	}
-	if (pagelog_commit(db->jfd, db->jpath, db->o.sync, e) < 0)
+	if (pagelog_commit(db->jfd, db->l.jpath, db->o.sync, e) < 0)
 		return -1;
 	bump_mtime(db);
 	db->dirty = 0;
@@ -1508,11 +1442,11 @@ grantdb_details(struct grantdb *db, const char *addr, struct grant *g, struct er
 	if (open_meta(db, e) < 0)
 		return -1;
 	if (db->meta == NULL) {
-		err_set(e, ERR_TEMP, ENOENT, "open %s", db->mpath);
+		err_set(e, ERR_TEMP, ENOENT, "open %s", db->l.mpath);
 		return 0;
 	}
 	if ((r = rec_get(db, addr, g, e)) == 0)
-		err_set(e, ERR_PERM, 0, "%s holds no details for %s", db->mpath, addr);
+		err_set(e, ERR_PERM, 0, "%s holds no details for %s", db->l.mpath, addr);
 	return r;
 }
 
