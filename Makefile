@@ -49,7 +49,7 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 B ?= build
 
 CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store syncstat text
-STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb
+STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb btread
 CLI    = commands output loop rules passwd prompt init sync daemon
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw relaygate-passwd
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog
