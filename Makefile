@@ -49,11 +49,11 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 B ?= build
 
-CORE   = err addr config priv grant relay view sched chain rules ruleset pop secret store syncstat text
-STORES = lock dirsync safefile bdbfile pagelog grantdb spool rulescdb textfile pwdb
+CORE   = err addr config priv grant relay check view sched chain allow rules ruleset pop secret store syncstat text
+STORES = lock dirsync safefile uidname bdbfile pagelog grantrec grantlock btread grantread grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd prompt init sync daemon
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw relaygate-passwd
-UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog test_btread
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8 relaygate-sync.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 MAN7   = relaygate-security.7
@@ -100,6 +100,18 @@ $(B)/relaygate: src/relaygate.c $(CLIOBJ) $(UIOBJ) $(PQOBJ) $(B)/librelaygate.a
 $(B)/librelaygate.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
+
+# relaygate-check runs once per SMTP connection: a static program that
+# reads grants.db through grantread (no libdb) and loads no shared library,
+# with uidname-bare.o's safefile_user, which needs no NSS module.  The
+# sanitizers cannot link statically.
+CHECK_STATIC = $(if $(SANITIZE),,-static)
+$(B)/relaygate-check: src/relaygate-check.c $(B)/stores/uidname-bare.o $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(CHECK_STATIC) -o $@ $< $(B)/stores/uidname-bare.o $(B)/librelaygate.a $(LDLIBS)
+
+# relaygate-allow runs once per login: libdb linked in, not loaded.
+$(B)/relaygate-allow: src/relaygate-allow.c $(B)/librelaygate.a
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a -Wl,-Bstatic -ldb -Wl,-Bdynamic $(LDLIBS)
 
 $(B)/%: src/%.c $(B)/librelaygate.a
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(B)/librelaygate.a $(LDLIBS_DB) $(LDLIBS)

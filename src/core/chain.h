@@ -54,6 +54,14 @@ void chain_log(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * The config and the client address of this connection (chain_client_addr):
+ * 0; or -1 with r->log saying why, then consequence ("nothing recorded").
+ */
+struct config;
+int chain_setup(struct config *c, struct addr *a, const char **from,
+    const char *consequence, struct chain_result *r);
+
+/*
  * relaygate-allow: record the client (chain_client_addr) for the configured lifetime, with $USER
  * and proto (NULL: from $SERVICE, else from $TCPLOCALPORT, else "unknown").
  * Nothing is recorded, silently, in Dovecot's look-up mode ($AUTHORIZED).

@@ -104,52 +104,6 @@ relay_allow(const struct config *c, const struct addr *a, const char *user,
 }
 
 int
-relay_check(const struct config *c, const struct addr *a, int64_t now,
-    struct relay_decision *d, struct err *e)
-{
-	struct grantdb *db;
-	struct grant m;
-	struct err me;
-	int64_t expires;
-	int pinned, r;
-
-	memset(d, 0, sizeof *d);
-	d->answer = RELAY_NO;
-	if ((db = open_store(c, GRANTDB_READ, 0, e)) == NULL)
-		return -1;
-	/* grants.db alone decides; only a pin needs its details, and a pin
-	 * whose details cannot be read still relays. */
-	r = grantdb_lookup(db, a->text, &expires, &pinned, e);
-	if (r == 1 && pinned) {
-		memset(&m, 0, sizeof m);
-		err_clear(&me);
-		if (grantdb_details(db, a->text, &m, &me) == 1 && m.pinned) {
-			d->grant = m;
-		} else {
-			snprintf(d->details_err, sizeof d->details_err, "%s",
-			    me.msg[0] ? me.msg : "its details record is not a pin's");
-		}
-	}
-	grantdb_close(db);
-	if (r < 0)
-		return -1;
-	if (r == 0)
-		return 0;
-	snprintf(d->grant.addr, sizeof d->grant.addr, "%s", a->text);
-	d->grant.pinned = pinned;
-	d->grant.expires = pinned ? 0 : expires;
-	if (d->details_err[0] != '\0')
-		d->grant.has_relayclient = 0;
-	if (!pinned)
-		grant_cap(&d->grant, now);	/* a clock that was ahead when it was written */
-	if (!grant_live(&d->grant, now))
-		return 0;
-	d->answer = pinned ? RELAY_PIN : RELAY_GRANT;
-	snprintf(d->relayclient, sizeof d->relayclient, "%s", relay_relayclient(c, &d->grant));
-	return 0;
-}
-
-int
 relay_pin(const struct config *c, const struct addr *a, const char *by,
     const char *relayclient, const char *note, int64_t now, struct err *e)
 {
@@ -372,12 +326,6 @@ relay_extend(const struct config *c, const struct addr *a, const struct grant *s
 	if (grantdb_put(db, &g, e) < 0)
 		return finish(db, -1, e);
 	return finish(db, RELAY_DONE, e);
-}
-
-const char *
-relay_relayclient(const struct config *c, const struct grant *g)
-{
-	return g->pinned && g->has_relayclient ? g->relayclient : c->relayclient;
 }
 
 void

@@ -197,72 +197,26 @@ bdbfile_ensure(const char *path, mode_t mode, uid_t uid, gid_t gid, unsigned pag
 }
 
 int
-bdbfile_lock(int fd, const char *path, int op, long timeout_ms, struct err *e)
+bdbfile_pagelog(void)
 {
-	if (lock_take(fd, op, timeout_ms) == 0)
+	static int installed;
+	struct pagelog_io io;
+
+	if (installed)
 		return 0;
-	if (errno == ETIMEDOUT)
-		err_set(e, ERR_TEMP, 0, "lock %s: still locked after %ld ms", path, timeout_ms);
-	else
-		err_set(e, ERR_TEMP, errno, "lock %s", path);
-	return -1;
-}
-
-int
-bdbfile_finish_journal(int lockfd, const char *lockpath, int jfd, const char *journal,
-    uid_t owner, long timeout_ms, const char *const *paths, unsigned n, int sync,
-    struct err *e)
-{
-	int fds[PAGELOG_FILES], own = -1, rc = -1, shared = jfd < 0;
-	struct stat st;
-	unsigned f;
-
-	if (n > PAGELOG_FILES) {
-		err_set(e, ERR_PERM, EINVAL, "recover %s", journal);
+	/* Only the positioned calls: with a write(2) or read(2) hook set,
+	 * libdb gives up pwrite(2) for lseek(2)+write(2), which would escape
+	 * pagelog. */
+	pagelog_io(&io);
+	if (db_env_set_func_pwrite(io.pwrite) != 0 ||
+	    db_env_set_func_pread(io.pread) != 0 ||
+	    db_env_set_func_ftruncate(io.ftruncate) != 0 ||
+	    db_env_set_func_fsync(io.fsync) != 0) {
+		errno = EINVAL;
 		return -1;
 	}
-	if (shared) {
-		/* A reader learns from the size alone whether there is work to do. */
-		if (lstat(journal, &st) < 0)
-			return errno == ENOENT ? 0 : (err_set(e, ERR_TEMP, errno, "stat %s", journal), -1);
-		if (safefile_check(-1, journal, SAFEFILE_ANY_OWNER, &st, e) < 0)
-			return -1;
-		if (st.st_size == 0)
-			return 0;
-		if (bdbfile_lock(lockfd, lockpath, LOCK_EX, timeout_ms, e) < 0)
-			return -1;
-		if ((jfd = own = safefile_open(journal, O_RDWR, owner, NULL, e)) < 0) {
-			if (e->errnum == EACCES)
-				err_set(e, ERR_TEMP, EACCES, "finish %s, a change a killed writer "
-				    "left (the next writer will)", journal);
-			goto relock;
-		}
-	} else {
-		if (fstat(jfd, &st) < 0) {
-			err_set(e, ERR_TEMP, errno, "stat %s", journal);
-			return -1;
-		}
-		if (st.st_size == 0)
-			return 0;
-	}
-	for (f = 0; f < PAGELOG_FILES; f++)
-		fds[f] = -1;
-	for (f = 0; f < n; f++)
-		if ((fds[f] = safefile_open(paths[f], O_RDWR, owner, NULL, e)) < 0)
-			goto out;
-	if (pagelog_recover(jfd, journal, fds, paths, n, sync, e) >= 0)
-		rc = 0;
-out:
-	for (f = 0; f < n; f++)
-		if (fds[f] >= 0)
-			close(fds[f]);
-	if (own >= 0)
-		close(own);
-relock:
-	if (shared && bdbfile_lock(lockfd, lockpath, LOCK_SH, timeout_ms,
-	    rc == 0 ? e : NULL) < 0)
-		rc = -1;
-	return rc;
+	installed = 1;
+	return 0;
 }
 
 void

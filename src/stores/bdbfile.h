@@ -32,22 +32,8 @@ int bdbfile_open(DB **dbp, const char *path, int rdonly, size_t cache,
 int bdbfile_ensure(const char *path, mode_t mode, uid_t uid, gid_t gid, unsigned pagesize,
     struct err *e);
 
-/* flock(fd, op) waiting at most timeout_ms, with the message naming path. 0, or -1 and e. */
-int bdbfile_lock(int fd, const char *path, int op, long timeout_ms, struct err *e);
-
-/*
- * A journal a dead writer left (see pagelog.h) is finished before anyone
- * reads.  A writer holds lockfd exclusively and passes the journal open for
- * writing as jfd; a reader holds it shared and passes -1: the journal's
- * size tells it whether there is anything to do, and if so the lock is
- * upgraded for the repair and put back.  The journal and paths[0..n) are
- * opened as safefile_open does, and must belong to owner: a journal of
- * anyone else is never applied.  0 (also when there was nothing to do), or
- * -1 and e.
- */
-int bdbfile_finish_journal(int lockfd, const char *lockpath, int jfd, const char *journal,
-    uid_t owner, long timeout_ms, const char *const *paths, unsigned n, int sync,
-    struct err *e);
+/* Route libdb's I/O through pagelog (pagelog.h); before the first db_create. 0, or -1. */
+int bdbfile_pagelog(void);
 
 /* libdb's own check of the btree at path (DB->verify), read only. 0, or -1 and e saying what it found. */
 int bdbfile_verify(const char *path, struct err *e);

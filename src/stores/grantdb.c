@@ -18,14 +18,12 @@
 #include "core/addr.h"
 #include "stores/bdbfile.h"
 #include "stores/grantdb.h"
+#include "stores/grantlock.h"
 #include "stores/grantrec.h"
+#include "stores/lock.h"
 #include "stores/pagelog.h"
 #include "stores/safefile.h"
 
-#define META_VERSION 1
-#define META_VERSION_HOST 2	/* version 1, then the recording host */
-#define META_PINNED 1
-#define META_RELAYCLIENT 2
 #define META_MAX GRANTREC_META_MAX
 #define VALUE_MAX 24		/* 20 digits, NUL, slack */
 #define FORMAT 2
@@ -38,11 +36,8 @@
 struct grantdb {
 	enum grantdb_mode mode;
 	struct grantdb_opts o;
-	int lockfd;		/* grants.db, checked (safefile.h) */
-	int gatefd;		/* the turnstile, or -1 */
+	struct grantlock l;	/* grants.db, the turnstile, the paths, the owner */
 	int jfd;		/* the journal, writers only, or -1 */
-	uid_t owner;		/* the store directory's owner: every file's */
-	struct stat gst;	/* grants.db as checked */
 	DB *grants;
 	DB *meta;		/* NULL until needed (reads) or absent */
 	int meta_tried;
@@ -57,7 +52,6 @@ struct grantdb {
 	int log_dirty;		/* ... and changed by this session */
 	int unlogged;		/* changes of this session are not logged */
 	struct grantdb_log log;
-	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
 
 /* A writer finds a file of the store missing: the store was never made whole. */
@@ -70,38 +64,6 @@ missing(const char *path, struct err *e)
 }
 
 static int
-take(struct grantdb *db, int op, struct err *e)
-{
-	return bdbfile_lock(db->lockfd, db->gpath, op, db->o.lock_timeout_ms, e);
-}
-
-/*
- * Lock grants.db for mode, through the turnstile: a writer keeps the gate
- * while it waits, so readers that come after it wait too; a reader only
- * passes through.  Without a gate file (a store made by someone else) the
- * plain lock is taken.
- */
-static int
-take_turn(struct grantdb *db, struct err *e)
-{
-	int w = db->mode == GRANTDB_WRITE;
-
-	/* flock(2) needs no write access: everyone opens it read-only. */
-	db->gatefd = safefile_open(db->tpath, O_RDONLY, db->owner, NULL, e);
-	if (db->gatefd < 0 && e->errnum != ENOENT && e->errnum != EACCES)
-		return -1;
-	if (db->gatefd >= 0 && bdbfile_lock(db->gatefd, db->tpath, w ? LOCK_EX : LOCK_SH, db->o.lock_timeout_ms, e) < 0)
-		return -1;
-	if (!w && db->gatefd >= 0)
-		flock(db->gatefd, LOCK_UN);
-	if (take(db, w ? LOCK_EX : LOCK_SH, e) < 0)
-		return -1;
-	if (w && db->gatefd >= 0)
-		flock(db->gatefd, LOCK_UN);
-	return 0;
-}
-
-static int
 open_meta(struct grantdb *db, struct err *e)
 {
 	struct stat st;
@@ -110,16 +72,16 @@ open_meta(struct grantdb *db, struct err *e)
 	if (db->meta != NULL || db->meta_tried)
 		return 0;
 	db->meta_tried = 1;
-	fd = safefile_open(db->mpath, db->mode == GRANTDB_READ ? O_RDONLY : O_RDWR,
-	    db->owner, &st, e);
+	fd = safefile_open(db->l.mpath, db->mode == GRANTDB_READ ? O_RDONLY : O_RDWR,
+	    db->l.owner, &st, e);
 	if (fd < 0 && e->errnum == ENOENT && db->mode == GRANTDB_READ)
 		return 0;	/* nothing but grants.db: no details to show */
 	if (fd < 0) {
 		if (e->errnum == ENOENT)
-			missing(db->mpath, e);
+			missing(db->l.mpath, e);
 		return -1;
 	}
-	rc = bdbfile_open(&db->meta, db->mpath, db->mode == GRANTDB_READ,
+	rc = bdbfile_open(&db->meta, db->l.mpath, db->mode == GRANTDB_READ,
 	    db->o.cache_bytes, &st, e);
 	close(fd);
 	return rc;
@@ -144,66 +106,38 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	}
 	db->mode = mode;
 	db->o = *o;
-	db->lockfd = -1;
-	db->gatefd = -1;
+	db->l.lockfd = db->l.gatefd = -1;
 	db->jfd = -1;
-	if (snprintf(db->gpath, sizeof db->gpath, "%s/%s", dir, GRANTDB_FILE) >= PATH_MAX ||
-	    snprintf(db->mpath, sizeof db->mpath, "%s/%s", dir, GRANTDB_META) >= PATH_MAX ||
-	    snprintf(db->jpath, sizeof db->jpath, "%s/%s", dir, GRANTDB_JOURNAL) >= PATH_MAX ||
-	    snprintf(db->tpath, sizeof db->tpath, "%s/%s", dir, GRANTDB_GATE) >= PATH_MAX) {
-		err_set(e, ERR_PERM, ENAMETOOLONG, "open store in %s", dir);
-		goto fail;
-	}
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		goto fail;
 	}
-	/* The directory's owner is the store's: every file must be theirs. */
-	if (stat(dir, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+	if (grantlock_open(&db->l, dir, mode == GRANTDB_WRITE, db->o.lock_timeout_ms, e) < 0) {
+		if (mode == GRANTDB_WRITE && e->errnum == ENOENT && db->l.owner != (uid_t)-1)
+			missing(db->l.gpath, e);
 		goto fail;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		err_set(e, ERR_PERM, ENOTDIR, "open directory %s", dir);
-		goto fail;
-	}
-	if (st.st_mode & S_IWOTH) {
-		err_set(e, ERR_TEMP, 0, "%s is writable by every user (mode %04o); refusing "
-		    "it (relaygate init --check)", dir, (unsigned)(st.st_mode & 07777));
-		goto fail;
-	}
-	db->owner = st.st_uid;
-
-	db->lockfd = safefile_open(db->gpath, mode == GRANTDB_WRITE ? O_RDWR : O_RDONLY,
-	    db->owner, &db->gst, e);
-	if (db->lockfd < 0) {
-		if (mode == GRANTDB_WRITE && e->errnum == ENOENT)
-			missing(db->gpath, e);
-		goto fail;
-	}
-	if (take_turn(db, e) < 0)
-		goto fail;
 	if (mode == GRANTDB_WRITE &&
-	    (db->jfd = safefile_open(db->jpath, O_RDWR, db->owner, NULL, e)) < 0) {
+	    (db->jfd = safefile_open(db->l.jpath, O_RDWR, db->l.owner, NULL, e)) < 0) {
 		if (e->errnum == ENOENT)
-			missing(db->jpath, e);
+			missing(db->l.jpath, e);
 		goto fail;
 	}
-	paths[0] = db->gpath;
-	paths[1] = db->mpath;
-	if (bdbfile_finish_journal(db->lockfd, db->gpath, db->jfd, db->jpath, db->owner,
+	paths[0] = db->l.gpath;
+	paths[1] = db->l.mpath;
+	if (pagelog_finish(db->l.lockfd, db->l.gpath, db->jfd, db->l.jpath, db->l.owner,
 	    db->o.lock_timeout_ms, paths, 2, db->o.sync, e) < 0)
 		goto fail;
-	if (bdbfile_open(&db->grants, db->gpath, mode == GRANTDB_READ,
-	    db->o.cache_bytes, &db->gst, e) < 0)
+	if (bdbfile_open(&db->grants, db->l.gpath, mode == GRANTDB_READ,
+	    db->o.cache_bytes, &db->l.gst, e) < 0)
 		goto fail;
 	if (mode == GRANTDB_READ)
 		return db;
 
 	if (open_meta(db, e) < 0)
 		goto fail;
-	if (fstat(db->lockfd, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "stat %s", db->gpath);
+	if (fstat(db->l.lockfd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", db->l.gpath);
 		goto fail;
 	}
 	db->mtime = st.st_mtime;
@@ -211,13 +145,13 @@ grantdb_open(const char *dir, enum grantdb_mode mode,
 	db->grants->get_pagesize(db->grants, &gps);
 	db->meta->get_pagesize(db->meta, &mps);
 	if ((ret = db->grants->fd(db->grants, &fd)) != 0 ||
-	    pagelog_watch(fd, 0, gps, db->gpath) < 0) {
-		bdbfile_err(e, ret ? ret : errno, "watch", db->gpath);
+	    pagelog_watch(fd, 0, gps, db->l.gpath) < 0) {
+		bdbfile_err(e, ret ? ret : errno, "watch", db->l.gpath);
 		goto fail;
 	}
 	if ((ret = db->meta->fd(db->meta, &fd)) != 0 ||
-	    pagelog_watch(fd, 1, mps, db->mpath) < 0) {
-		bdbfile_err(e, ret ? ret : errno, "watch", db->mpath);
+	    pagelog_watch(fd, 1, mps, db->l.mpath) < 0) {
+		bdbfile_err(e, ret ? ret : errno, "watch", db->l.mpath);
 		goto fail;
 	}
 	if (load_format(db, e) < 0 || (!db->indexed && upgrade(db, e) < 0))
@@ -241,168 +175,10 @@ grantdb_close(struct grantdb *db)
 		db->meta->close(db->meta, DB_NOSYNC);
 	if (db->mode == GRANTDB_WRITE)
 		pagelog_end();
-	if (db->lockfd >= 0)
-		close(db->lockfd);
-	if (db->gatefd >= 0)
-		close(db->gatefd);
+	grantlock_close(&db->l);
 	if (db->jfd >= 0)
 		close(db->jfd);
 	free(db);
-}
-
-/* --- records --- */
-
-static void
-be64_put(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t
-be64_get(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static int
-put_str(unsigned char *buf, size_t *pos, size_t cap, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n >= max || *pos + 2 + n > cap)
-		return -1;
-	buf[(*pos)++] = (unsigned char)(n >> 8);
-	buf[(*pos)++] = (unsigned char)n;
-	memcpy(buf + *pos, s, n);
-	*pos += n;
-	return 0;
-}
-
-static int
-get_str(const unsigned char *buf, size_t *pos, size_t size, char *out, size_t max)
-{
-	size_t n;
-
-	if (*pos + 2 > size)
-		return -1;
-	n = (size_t)buf[*pos] << 8 | buf[*pos + 1];
-	*pos += 2;
-	if (n >= max || *pos + n > size || memchr(buf + *pos, '\0', n) != NULL)
-		return -1;
-	memcpy(out, buf + *pos, n);
-	out[n] = '\0';
-	*pos += n;
-	return 0;
-}
-
-static int
-meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
-{
-	size_t pos = 18;
-
-	buf[0] = g->host[0] != '\0' ? META_VERSION_HOST : META_VERSION;
-	buf[1] = (unsigned char)((g->pinned ? META_PINNED : 0) |
-	    (g->has_relayclient ? META_RELAYCLIENT : 0));
-	be64_put(buf + 2, (uint64_t)g->expires);
-	be64_put(buf + 10, (uint64_t)g->granted);
-	if (put_str(buf, &pos, META_MAX, g->user, GRANT_USER_MAX) < 0 ||
-	    put_str(buf, &pos, META_MAX, g->proto, GRANT_PROTO_MAX) < 0 ||
-	    put_str(buf, &pos, META_MAX, g->relayclient, GRANT_TEXT_MAX) < 0 ||
-	    put_str(buf, &pos, META_MAX, g->note, GRANT_TEXT_MAX) < 0 ||
-	    (buf[0] == META_VERSION_HOST &&
-	     put_str(buf, &pos, META_MAX, g->host, GRANT_HOST_MAX) < 0))
-		return -1;
-	*len = pos;
-	return 0;
-}
-
-/* The one checked copy-in of a details record (STYLE 12); g->addr is left alone. */
-static int
-meta_decode(const unsigned char *buf, size_t size, struct grant *g)
-{
-	size_t pos = 18;
-
-	if (size < 18 || (buf[0] != META_VERSION && buf[0] != META_VERSION_HOST) ||
-	    (buf[1] & ~(META_PINNED | META_RELAYCLIENT)) != 0)
-		return -1;
-	g->pinned = (buf[1] & META_PINNED) != 0;
-	g->has_relayclient = (buf[1] & META_RELAYCLIENT) != 0;
-	g->expires = (int64_t)be64_get(buf + 2);
-	g->granted = (int64_t)be64_get(buf + 10);
-	if (get_str(buf, &pos, size, g->user, GRANT_USER_MAX) < 0 ||
-	    get_str(buf, &pos, size, g->proto, GRANT_PROTO_MAX) < 0 ||
-	    get_str(buf, &pos, size, g->relayclient, GRANT_TEXT_MAX) < 0 ||
-	    get_str(buf, &pos, size, g->note, GRANT_TEXT_MAX) < 0)
-		return -1;
-	g->host[0] = '\0';
-	/* Version 2 is written only for a grant with a host: one without is damaged. */
-	if (buf[0] == META_VERSION_HOST &&
-	    (get_str(buf, &pos, size, g->host, GRANT_HOST_MAX) < 0 || g->host[0] == '\0'))
-		return -1;
-	return pos == size ? 0 : -1;
-}
-
-/* grants.db value: digits, with or without the trailing NUL. */
-static int
-value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
-{
-	int64_t x = 0;
-	size_t i, n = size;
-
-	if (n > 0 && v[n - 1] == '\0')
-		n--;
-	if (n == 0 || n > 18)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		x = x * 10 + (v[i] - '0');
-	}
-	*pinned = (x == 0);
-	*expires = x;
-	return 0;
-}
-
-/* --- keys --- */
-
-#define ABIN_MAX 17	/* family byte and 16 address bytes */
-
-/* text as a family byte (4 or 6) and its address bytes: the length, or 0. */
-static size_t
-addr_bin(const char *text, unsigned char *out)
-{
-	struct addr a;
-	size_t n;
-
-	if (addr_parse(text, &a, NULL) < 0)
-		return 0;
-	n = a.family == AF_INET ? 4 : 16;
-	out[0] = a.family == AF_INET ? 4 : 6;
-	memcpy(out + 1, a.bytes, n);
-	return n + 1;
-}
-
-/* The normal text of the binary address b (n bytes): 0, or -1 when malformed. */
-static int
-addr_unbin(const unsigned char *b, size_t n, char *out)
-{
-	int fam;
-
-	if (n == 5 && b[0] == 4)
-		fam = AF_INET;
-	else if (n == 17 && b[0] == 6)
-		fam = AF_INET6;
-	else
-		return -1;
-	return inet_ntop(fam, b + 1, out, ADDR_TEXT_MAX) != NULL ? 0 : -1;
 }
 
 static unsigned char
@@ -414,16 +190,16 @@ ix_prefix(enum grantdb_index ix)
 size_t
 grantdb_key(enum grantdb_index ix, const struct grant *g, unsigned char *k)
 {
-	unsigned char a[ABIN_MAX];
+	unsigned char a[GRANTREC_ABIN_MAX];
 	size_t an = 0, n = 0, un;
 
-	if (g->addr[0] != '\0' && (an = addr_bin(g->addr, a)) == 0)
+	if (g->addr[0] != '\0' && (an = grantrec_addr_bin(g->addr, a)) == 0)
 		return 0;
 	k[n++] = ix_prefix(ix);
 	if (ix == GRANTDB_BY_EXPIRY) {
 		k[n++] = g->pinned ? 1 : 0;
 		if (!g->pinned) {
-			be64_put(k + n, (uint64_t)g->expires);
+			grantrec_be64_put(k + n, (uint64_t)g->expires);
 			n += 8;
 		}
 	} else if (ix == GRANTDB_BY_USER) {
@@ -452,7 +228,7 @@ grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
 			return -1;
 		g->pinned = k[1];
 		if (!g->pinned)
-			g->expires = (int64_t)be64_get(k + 2);
+			g->expires = (int64_t)grantrec_be64_get(k + 2);
 		off = g->pinned ? 2 : 10;
 	} else if (ix == GRANTDB_BY_USER) {
 		if ((nul = memchr(k + 1, '\0', n - 1)) == NULL ||
@@ -461,7 +237,7 @@ grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
 		memcpy(g->user, k + 1, (size_t)(nul - k - 1));
 		off = (size_t)(nul - k) + 1;
 	}
-	return addr_unbin(k + off, n - off, g->addr);
+	return grantrec_addr_unbin(k + off, n - off, g->addr);
 }
 
 static int
@@ -535,8 +311,8 @@ put_key(DB *d, const void *key, size_t kn, const void *val, size_t vn,
 static void
 counts_encode(const struct grantdb_counts *n, unsigned char b[16])
 {
-	be64_put(b, (uint64_t)n->total);
-	be64_put(b + 8, (uint64_t)n->pinned);
+	grantrec_be64_put(b, (uint64_t)n->total);
+	grantrec_be64_put(b + 8, (uint64_t)n->pinned);
 }
 
 /* Is grants.db empty?  1, 0, or -1 and e. */
@@ -548,7 +324,7 @@ grants_empty(struct grantdb *db, struct err *e)
 	int ret;
 
 	if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->gpath);
+		bdbfile_err(e, ret, "read", db->l.gpath);
 		return -1;
 	}
 	memset(&k, 0, sizeof k);
@@ -559,7 +335,7 @@ grants_empty(struct grantdb *db, struct err *e)
 	if (ret == DB_NOTFOUND)
 		return 1;
 	if (ret != 0) {
-		bdbfile_err(e, ret, "read", db->gpath);
+		bdbfile_err(e, ret, "read", db->l.gpath);
 		return -1;
 	}
 	return 0;
@@ -584,7 +360,7 @@ load_format(struct grantdb *db, struct err *e)
 	db->format_read = 1;
 	memset(&db->n, 0, sizeof db->n);
 	r = db->meta == NULL ? 0 :
-	    get_into(db->meta, "V", 1, v, sizeof v, &n, db->mpath, "the format", e);
+	    get_into(db->meta, "V", 1, v, sizeof v, &n, db->l.mpath, "the format", e);
 	if (r < 0)
 		return -1;
 	if (r == 0) {
@@ -594,16 +370,16 @@ load_format(struct grantdb *db, struct err *e)
 		return 0;
 	}
 	if (n != 1 || v[0] != FORMAT) {
-		err_set(e, ERR_PERM, 0, "%s: unknown format %u", db->mpath, n ? v[0] : 0);
+		err_set(e, ERR_PERM, 0, "%s: unknown format %u", db->l.mpath, n ? v[0] : 0);
 		return -1;
 	}
-	r = get_into(db->meta, "C", 1, v, sizeof v, &n, db->mpath, "the counts", e);
+	r = get_into(db->meta, "C", 1, v, sizeof v, &n, db->l.mpath, "the counts", e);
 	if (r < 0)
 		return -1;
 	if (r == 0 || n != 16)
-		return damaged(e, db->mpath, "the counts");
-	db->n.total = (long)be64_get(v);
-	db->n.pinned = (long)be64_get(v + 8);
+		return damaged(e, db->l.mpath, "the counts");
+	db->n.total = (long)grantrec_be64_get(v);
+	db->n.pinned = (long)grantrec_be64_get(v + 8);
 	db->indexed = 1;
 	return 0;
 }
@@ -617,7 +393,7 @@ must_index(struct grantdb *db, struct err *e)
 	if (db->indexed)
 		return 0;
 	err_set(e, ERR_TEMP, 0, "%s: format 1, without the orders to page through; "
-	    "the next change (relaygate expire) upgrades it", db->mpath);
+	    "the next change (relaygate expire) upgrades it", db->l.mpath);
 	return -1;
 }
 
@@ -643,9 +419,9 @@ grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 	if (strlen(addr) >= ADDR_TEXT_MAX)
 		return 0;
 	r = get_into(db->grants, addr, strlen(addr) + 1, v, sizeof v, &n,
-	    db->gpath, addr, e);
-	if (r == 1 && value_decode(v, n, expires, pinned) < 0)
-		return damaged(e, db->gpath, addr);
+	    db->l.gpath, addr, e);
+	if (r == 1 && grantrec_value_decode(v, n, expires, pinned) < 0)
+		return damaged(e, db->l.gpath, addr);
 	return r;
 }
 
@@ -653,18 +429,18 @@ grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 static int
 rec_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
 {
-	unsigned char kb[1 + ABIN_MAX], v[META_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX], v[META_MAX];
 	size_t n, an;
 	int r;
 
 	if (open_meta(db, e) < 0)
 		return -1;
-	if (db->meta == NULL || (an = addr_bin(addr, kb + 1)) == 0)
+	if (db->meta == NULL || (an = grantrec_addr_bin(addr, kb + 1)) == 0)
 		return 0;
 	kb[0] = 'a';
-	r = get_into(db->meta, kb, an + 1, v, sizeof v, &n, db->mpath, addr, e);
-	if (r == 1 && meta_decode(v, n, g) < 0)
-		return damaged(e, db->mpath, addr);
+	r = get_into(db->meta, kb, an + 1, v, sizeof v, &n, db->l.mpath, addr, e);
+	if (r == 1 && grantrec_meta_decode(v, n, g) < 0)
+		return damaged(e, db->l.mpath, addr);
 	if (r == 1)
 		snprintf(g->addr, sizeof g->addr, "%s", addr);
 	return r;
@@ -718,7 +494,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 	DBT k, d;
 
 	if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->gpath);
+		bdbfile_err(e, ret, "read", db->l.gpath);
 		return -1;
 	}
 	for (;;) {
@@ -728,19 +504,19 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 		if (ret == DB_NOTFOUND)
 			break;
 		if (ret == DB_BUFFER_SMALL) {
-			rc = damaged(e, db->gpath, "a key or value");
+			rc = damaged(e, db->l.gpath, "a key or value");
 			break;
 		}
 		if (ret != 0) {
-			bdbfile_err(e, ret, "read", db->gpath);
+			bdbfile_err(e, ret, "read", db->l.gpath);
 			rc = -1;
 			break;
 		}
 		kb[k.size] = '\0';	/* with or without its own NUL */
 		memset(&g, 0, sizeof g);
 		if (strlen(kb) == 0 || strlen(kb) >= sizeof g.addr ||
-		    value_decode(v, d.size, &g.expires, &g.pinned) < 0) {
-			rc = damaged(e, db->gpath, "a key or value");
+		    grantrec_value_decode(v, d.size, &g.expires, &g.pinned) < 0) {
+			rc = damaged(e, db->l.gpath, "a key or value");
 			break;
 		}
 		memcpy(g.addr, kb, strlen(kb) + 1);
@@ -782,7 +558,7 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 	if (db->meta == NULL)
 		return 0;
 	if (slen > GRANTDB_KEY_MAX) {
-		err_set(e, ERR_PERM, 0, "read %s: position too long", db->mpath);
+		err_set(e, ERR_PERM, 0, "read %s: position too long", db->l.mpath);
 		return -1;
 	}
 	if (slen == 0) {
@@ -792,7 +568,7 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 		memcpy(kb, start, slen);
 	}
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	flag = DB_SET_RANGE;
@@ -818,22 +594,22 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 			break;
 		if (ret != 0) {
 			if (ret == DB_BUFFER_SMALL)
-				rc = damaged(e, db->mpath, "an index entry");
+				rc = damaged(e, db->l.mpath, "an index entry");
 			else
-				bdbfile_err(e, ret, "read", db->mpath);
+				bdbfile_err(e, ret, "read", db->l.mpath);
 			rc = -1;
 			break;
 		}
 		if (kb[0] != ix_prefix(ix))
 			break;
 		if (grantdb_key_parse(ix, kb, k.size, &kg) < 0) {
-			rc = damaged(e, db->mpath, "an index entry");
+			rc = damaged(e, db->l.mpath, "an index entry");
 			break;
 		}
 		if (details) {
 			if (with_value) {
-				if (meta_decode(v, d.size, &g) < 0) {
-					rc = damaged(e, db->mpath, kg.addr);
+				if (grantrec_meta_decode(v, d.size, &g) < 0) {
+					rc = damaged(e, db->l.mpath, kg.addr);
 					break;
 				}
 				memcpy(g.addr, kg.addr, sizeof g.addr);
@@ -860,7 +636,7 @@ must_write(struct grantdb *db, struct err *e)
 {
 	if (db->mode == GRANTDB_WRITE)
 		return 0;
-	err_set(e, ERR_PERM, EBADF, "write %s", db->gpath);
+	err_set(e, ERR_PERM, EBADF, "write %s", db->l.gpath);
 	return -1;
 }
 
@@ -875,9 +651,9 @@ index_entries(struct grantdb *db, const struct grant *g, int del, struct err *e)
 
 	for (i = 0; i < 2; i++) {
 		if ((n = grantdb_key(ix[i], g, k)) == 0)
-			return damaged(e, db->mpath, g->addr);
-		if (del ? del_key(db->meta, k, n, db->mpath, e) < 0 :
-		    put_key(db->meta, k, n, "", 0, db->mpath, e) < 0)
+			return damaged(e, db->l.mpath, g->addr);
+		if (del ? del_key(db->meta, k, n, db->l.mpath, e) < 0 :
+		    put_key(db->meta, k, n, "", 0, db->l.mpath, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -887,16 +663,16 @@ index_entries(struct grantdb *db, const struct grant *g, int del, struct err *e)
 static int
 details_put(struct grantdb *db, const struct grant *g, struct err *e)
 {
-	unsigned char kb[1 + ABIN_MAX], mv[META_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX], mv[META_MAX];
 	size_t an, mlen;
 
-	if ((an = addr_bin(g->addr, kb + 1)) == 0 || meta_encode(g, mv, &mlen) < 0) {
+	if ((an = grantrec_addr_bin(g->addr, kb + 1)) == 0 || grantrec_meta_encode(g, mv, &mlen) < 0) {
 		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
-		    db->gpath, g->addr);
+		    db->l.gpath, g->addr);
 		return -1;
 	}
 	kb[0] = 'a';
-	if (put_key(db->meta, kb, an + 1, mv, mlen, db->mpath, e) < 0)
+	if (put_key(db->meta, kb, an + 1, mv, mlen, db->l.mpath, e) < 0)
 		return -1;
 	return index_entries(db, g, 0, e);
 }
@@ -905,13 +681,13 @@ details_put(struct grantdb *db, const struct grant *g, struct err *e)
 static int
 details_del(struct grantdb *db, const struct grant *old, struct err *e)
 {
-	unsigned char kb[1 + ABIN_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX];
 	size_t an;
 
-	if ((an = addr_bin(old->addr, kb + 1)) == 0)
+	if ((an = grantrec_addr_bin(old->addr, kb + 1)) == 0)
 		return 0;
 	kb[0] = 'a';
-	if (del_key(db->meta, kb, an + 1, db->mpath, e) < 0)
+	if (del_key(db->meta, kb, an + 1, db->l.mpath, e) < 0)
 		return -1;
 	return index_entries(db, old, 1, e);
 }
@@ -937,16 +713,16 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 		return -1;
 	if (strlen(g->addr) == 0 || strlen(g->addr) >= ADDR_TEXT_MAX ||
 	    (!g->pinned && (g->expires <= 0 || g->expires > GRANTDB_EXPIRES_MAX)) ||
-	    meta_encode(g, mv, &mlen) < 0) {
+	    grantrec_meta_encode(g, mv, &mlen) < 0) {
 		err_set(e, ERR_PERM, 0, "write %s: grant for %s out of bounds",
-		    db->gpath, g->addr);
+		    db->l.gpath, g->addr);
 		return -1;
 	}
 	vn = snprintf(v, sizeof v, "%" PRId64, g->pinned ? (int64_t)0 : g->expires);
 	if ((r = grantdb_get(db, g->addr, &old, e)) < 0 ||
 	    (r == 1 && details_del(db, &old, e) < 0) ||
 	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
-		db->gpath, e) < 0 ||
+		db->l.gpath, e) < 0 ||
 	    details_put(db, g, e) < 0 || log_write(db, 0, g, e) < 0)
 		return -1;
 	if (r == 0)
@@ -971,7 +747,7 @@ del_grant(struct grantdb *db, const char *addr, int logged, struct err *e)
 	if ((r = grantdb_get(db, addr, &old, e)) <= 0)
 		return r;
 	if (details_del(db, &old, e) < 0 ||
-	    del_key(db->grants, addr, strlen(addr) + 1, db->gpath, e) < 0 ||
+	    del_key(db->grants, addr, strlen(addr) + 1, db->l.gpath, e) < 0 ||
 	    (logged && log_write(db, 1, &old, e) < 0))
 		return -1;
 	count(db, -1, old.pinned ? -1 : 0);
@@ -1036,7 +812,7 @@ grantdb_next_expiry(struct grantdb *db, int64_t *when, struct err *e)
 	int rc;
 
 	if ((first = malloc(sizeof *first)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "read %s", db->mpath);
+		err_set(e, ERR_TEMP, errno, "read %s", db->l.mpath);
 		return -1;
 	}
 	rc = collect_due(db, INT64_MAX, first, 1, &n, e);
@@ -1068,7 +844,7 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 	if (must_write(db, e) < 0)
 		return -1;
 	if ((due = malloc(BATCH * sizeof *due)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "expire %s", db->gpath);
+		err_set(e, ERR_TEMP, errno, "expire %s", db->l.gpath);
 		return -1;
 	}
 	do {
@@ -1080,7 +856,7 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 			match = r == 1 && !g.pinned && g.expires == due[i].expires;
 			/* Not logged: every host honours expiry by itself. */
 			if (r < 0 || (match && del_grant(db, due[i].addr, 0, e) < 0) ||
-			    del_key(db->meta, due[i].key, due[i].klen, db->mpath, e) < 0)
+			    del_key(db->meta, due[i].key, due[i].klen, db->l.mpath, e) < 0)
 				rc = -1;
 			else if (match) {
 				(*removed)++;
@@ -1126,7 +902,7 @@ grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err 
 	if (must_write(db, e) < 0)
 		return -1;
 	if ((x.out = malloc(BATCH * sizeof *x.out)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "cap expiries in %s", db->gpath);
+		err_set(e, ERR_TEMP, errno, "cap expiries in %s", db->l.gpath);
 		return -1;
 	}
 	x.now = latest;
@@ -1146,7 +922,7 @@ grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err 
 					rc = -1;
 				else
 					(*capped)++;
-			} else if (del_key(db->meta, x.out[i].key, x.out[i].klen, db->mpath, e) < 0) {
+			} else if (del_key(db->meta, x.out[i].key, x.out[i].klen, db->l.mpath, e) < 0) {
 				rc = -1;	/* (an entry that is not its grant's goes, as in a sweep) */
 			} else {
 				db->dirty = 1;
@@ -1163,12 +939,12 @@ grantdb_size(struct grantdb *db, int64_t *bytes, struct err *e)
 	struct stat st;
 
 	*bytes = 0;
-	if (stat(db->gpath, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "stat %s", db->gpath);
+	if (stat(db->l.gpath, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", db->l.gpath);
 		return -1;
 	}
 	*bytes += st.st_size;
-	if (stat(db->mpath, &st) == 0)
+	if (stat(db->l.mpath, &st) == 0)
 		*bytes += st.st_size;
 	return 0;
 }
@@ -1190,24 +966,24 @@ upgrade_one(const struct grant *g0, void *arg)
 	size_t kn, an = strlen(g.addr), n;
 	int r, found = 0;
 
-	if ((kn = addr_bin(g.addr, k + 1)) > 0) {
+	if ((kn = grantrec_addr_bin(g.addr, k + 1)) > 0) {
 		k[0] = 'a';
-		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->mpath, g.addr, e);
-		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
+		r = get_into(db->meta, k, kn + 1, v, sizeof v, &n, db->l.mpath, g.addr, e);
+		found = r == 1 && grantrec_meta_decode(v, n, &m) == 0 && m.pinned == g.pinned &&
 		    (g.pinned || m.expires == g.expires);
 	}
 	if (!found) {
 		k[0] = g.pinned ? 'p' : 'x';
 		kn = 1;
 		if (!g.pinned) {
-			be64_put(k + 1, (uint64_t)g.expires);
+			grantrec_be64_put(k + 1, (uint64_t)g.expires);
 			kn += 8;
 		}
 		memcpy(k + kn, g.addr, an);
 		kn += an;
-		if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->mpath, g.addr, e)) < 0)
+		if ((r = get_into(db->meta, k, kn, v, sizeof v, &n, db->l.mpath, g.addr, e)) < 0)
 			return -1;
-		found = r == 1 && meta_decode(v, n, &m) == 0 && m.pinned == g.pinned;
+		found = r == 1 && grantrec_meta_decode(v, n, &m) == 0 && m.pinned == g.pinned;
 	}
 	if (found) {
 		g.granted = m.granted;
@@ -1235,7 +1011,7 @@ drop_prefix(struct grantdb *db, unsigned char p, struct err *e)
 	int ret, rc = 0;
 
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	kb[0] = p;
@@ -1250,7 +1026,7 @@ drop_prefix(struct grantdb *db, unsigned char p, struct err *e)
 		if (ret == DB_NOTFOUND || (ret == 0 && kb[0] != p))
 			break;
 		if (ret != 0 || (ret = c->del(c, 0)) != 0) {
-			bdbfile_err(e, ret, "upgrade", db->mpath);
+			bdbfile_err(e, ret, "upgrade", db->l.mpath);
 			rc = -1;
 			break;
 		}
@@ -1272,7 +1048,7 @@ upgrade(struct grantdb *db, struct err *e)
 	db->upgrade_err = e;
 	if (grantdb_each(db, upgrade_one, db, e) != 0 ||
 	    drop_prefix(db, 'p', e) < 0 || drop_prefix(db, 'x', e) < 0 ||
-	    put_key(db->meta, "V", 1, &one, 1, db->mpath, e) < 0)
+	    put_key(db->meta, "V", 1, &one, 1, db->l.mpath, e) < 0)
 		return -1;
 	db->n_dirty = 1;
 	db->dirty = 1;
@@ -1300,19 +1076,19 @@ log_load(struct grantdb *db, struct err *e)
 		return -1;
 	memset(&db->log, 0, sizeof db->log);
 	r = db->meta == NULL ? 0 :
-	    get_into(db->meta, "S", 1, v, sizeof v, &n, db->mpath, "the change log", e);
+	    get_into(db->meta, "S", 1, v, sizeof v, &n, db->l.mpath, "the change log", e);
 	if (r < 0)
 		return -1;
 	if (r == 1) {
 		if (n != STATE_SIZE || (v[24] & ~1) != 0)
-			return damaged(e, db->mpath, "the change log");
+			return damaged(e, db->l.mpath, "the change log");
 		db->log.on = 1;
-		db->log.next = be64_get(v);
-		db->log.trimmed = be64_get(v + 8);
-		db->log.id = be64_get(v + 16);
+		db->log.next = grantrec_be64_get(v);
+		db->log.trimmed = grantrec_be64_get(v + 8);
+		db->log.id = grantrec_be64_get(v + 16);
 		db->log.overflow = v[24] & 1;
 		if (db->log.next < 1 || db->log.trimmed >= db->log.next)
-			return damaged(e, db->mpath, "the change log");
+			return damaged(e, db->l.mpath, "the change log");
 	}
 	db->log_loaded = 1;
 	return 0;
@@ -1323,18 +1099,18 @@ log_save(struct grantdb *db, struct err *e)
 {
 	unsigned char v[STATE_SIZE];
 
-	be64_put(v, db->log.next);
-	be64_put(v + 8, db->log.trimmed);
-	be64_put(v + 16, db->log.id);
+	grantrec_be64_put(v, db->log.next);
+	grantrec_be64_put(v + 8, db->log.trimmed);
+	grantrec_be64_put(v + 16, db->log.id);
 	v[24] = db->log.overflow ? 1 : 0;
-	return put_key(db->meta, "S", 1, v, sizeof v, db->mpath, e);
+	return put_key(db->meta, "S", 1, v, sizeof v, db->l.mpath, e);
 }
 
 static void
 log_key(uint64_t seq, unsigned char k[9])
 {
 	k[0] = 'l';
-	be64_put(k + 1, seq);
+	grantrec_be64_put(k + 1, seq);
 }
 
 /* Log a put of g (del 0) or the removal of g (del 1), unless not logging. */
@@ -1358,19 +1134,19 @@ log_write(struct grantdb *db, int del, const struct grant *g, struct err *e)
 	}
 	v[0] = LOG_VERSION;
 	v[1] = del ? 'D' : 'P';
-	be64_put(v + 2, (uint64_t)time(NULL));
+	grantrec_be64_put(v + 2, (uint64_t)time(NULL));
 	v[10] = (unsigned char)an;
 	memcpy(v + LOG_HEAD, g->addr, an);
 	pos = LOG_HEAD + an;
 	if (del) {
 		v[pos++] = g->pinned ? 1 : 0;
 	} else {
-		if (meta_encode(g, v + pos, &mlen) < 0)
-			return damaged(e, db->mpath, g->addr);
+		if (grantrec_meta_encode(g, v + pos, &mlen) < 0)
+			return damaged(e, db->l.mpath, g->addr);
 		pos += mlen;
 	}
 	log_key(db->log.next, k);
-	if (put_key(db->meta, k, sizeof k, v, pos, db->mpath, e) < 0)
+	if (put_key(db->meta, k, sizeof k, v, pos, db->l.mpath, e) < 0)
 		return -1;
 	db->log.next++;
 	return 0;
@@ -1381,7 +1157,7 @@ static int
 log_decode(const unsigned char *k, size_t kn, const unsigned char *v, size_t n,
     struct grantdb_change *c)
 {
-	unsigned char ab[ABIN_MAX];
+	unsigned char ab[GRANTREC_ABIN_MAX];
 	size_t an;
 
 	memset(c, 0, sizeof *c);
@@ -1392,19 +1168,19 @@ log_decode(const unsigned char *k, size_t kn, const unsigned char *v, size_t n,
 	if (an == 0 || an >= ADDR_TEXT_MAX || LOG_HEAD + an > n ||
 	    memchr(v + LOG_HEAD, '\0', an) != NULL)
 		return -1;
-	c->seq = be64_get(k + 1);
+	c->seq = grantrec_be64_get(k + 1);
 	c->del = v[1] == 'D';
-	c->when = (int64_t)be64_get(v + 2);
+	c->when = (int64_t)grantrec_be64_get(v + 2);
 	if (c->del) {
 		if (n != LOG_HEAD + an + 1 || v[LOG_HEAD + an] > 1)
 			return -1;
 		c->g.pinned = v[LOG_HEAD + an];
-	} else if (meta_decode(v + LOG_HEAD + an, n - LOG_HEAD - an, &c->g) < 0) {
+	} else if (grantrec_meta_decode(v + LOG_HEAD + an, n - LOG_HEAD - an, &c->g) < 0) {
 		return -1;
 	}
 	memcpy(c->g.addr, v + LOG_HEAD, an);
 	c->g.addr[an] = '\0';
-	return addr_bin(c->g.addr, ab) == 0 ? -1 : 0;
+	return grantrec_addr_bin(c->g.addr, ab) == 0 ? -1 : 0;
 }
 
 void
@@ -1429,7 +1205,7 @@ grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
 	if (db->meta == NULL || max == 0)
 		return 0;
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	log_key(after + 1, kb);
@@ -1444,16 +1220,16 @@ grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
 			break;
 		if (ret != 0) {
 			if (ret == DB_BUFFER_SMALL)
-				rc = damaged(e, db->mpath, "a change log record");
+				rc = damaged(e, db->l.mpath, "a change log record");
 			else
-				bdbfile_err(e, ret, "read", db->mpath);
+				bdbfile_err(e, ret, "read", db->l.mpath);
 			rc = -1;
 			break;
 		}
 		if (kb[0] != 'l')
 			break;
 		if (log_decode(kb, k.size, v, d.size, &out[*n]) < 0) {
-			rc = damaged(e, db->mpath, "a change log record");
+			rc = damaged(e, db->l.mpath, "a change log record");
 			break;
 		}
 		(*n)++;
@@ -1478,7 +1254,7 @@ grantdb_log_state(struct grantdb *db, struct grantdb_log *st, struct err *e)
 	if (st->pending == 0)
 		return 0;
 	if ((first = malloc(sizeof *first)) == NULL) {
-		err_set(e, ERR_TEMP, errno, "read %s", db->mpath);
+		err_set(e, ERR_TEMP, errno, "read %s", db->l.mpath);
 		return -1;
 	}
 	if (grantdb_log_read(db, st->trimmed, 1, first, &n, e) < 0) {
@@ -1507,7 +1283,7 @@ grantdb_log_trim(struct grantdb *db, uint64_t through, struct err *e)
 	if (through >= db->log.next)
 		through = db->log.next - 1;
 	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
-		bdbfile_err(e, ret, "read", db->mpath);
+		bdbfile_err(e, ret, "read", db->l.mpath);
 		return -1;
 	}
 	log_key(0, kb);
@@ -1520,10 +1296,10 @@ grantdb_log_trim(struct grantdb *db, uint64_t through, struct err *e)
 		ret = c->get(c, &k, &d, flag);
 		flag = DB_NEXT;
 		if (ret == DB_NOTFOUND || (ret == 0 && (kb[0] != 'l' || k.size != 9 ||
-		    be64_get(kb + 1) > through)))
+		    grantrec_be64_get(kb + 1) > through)))
 			break;
 		if (ret != 0 || (ret = c->del(c, 0)) != 0) {
-			bdbfile_err(e, ret, "trim the change log of", db->mpath);
+			bdbfile_err(e, ret, "trim the change log of", db->l.mpath);
 			rc = -1;
 			break;
 		}
@@ -1561,7 +1337,7 @@ random_id(void)
 		close(fd);
 	}
 	if (ok)
-		id = be64_get(b);
+		id = grantrec_be64_get(b);
 	else
 		id = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 	return id != 0 ? id : 1;
@@ -1596,7 +1372,7 @@ grantdb_log_disable(struct grantdb *db, struct err *e)
 		return -1;
 	if (!db->log.on)
 		return 0;
-	if (drop_prefix(db, 'l', e) < 0 || del_key(db->meta, "S", 1, db->mpath, e) < 0)
+	if (drop_prefix(db, 'l', e) < 0 || del_key(db->meta, "S", 1, db->l.mpath, e) < 0)
 		return -1;
 	memset(&db->log, 0, sizeof db->log);
 	db->log_dirty = 0;
@@ -1615,11 +1391,11 @@ bump_mtime(struct grantdb *db)
 	t[0].tv_nsec = UTIME_OMIT;
 	t[1].tv_sec = now > db->mtime ? now : db->mtime + 1;
 	t[1].tv_nsec = 0;
-	if (futimens(db->lockfd, t) == 0)
+	if (futimens(db->l.lockfd, t) == 0)
 		db->mtime = t[1].tv_sec;
 	else
 		/* Not the owner (a setgid writer): "now" is all we may set. */
-		futimens(db->lockfd, NULL);
+		futimens(db->l.lockfd, NULL);
 }
 
 int
@@ -1636,20 +1412,20 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		return -1;
 	if (db->n_dirty) {
 		if (db->n.total < 0 || db->n.pinned < 0 || db->n.pinned > db->n.total)
-			return damaged(e, db->mpath, "the counts");
+			return damaged(e, db->l.mpath, "the counts");
 		counts_encode(&db->n, cb);
-		if (put_key(db->meta, "C", 1, cb, sizeof cb, db->mpath, e) < 0)
+		if (put_key(db->meta, "C", 1, cb, sizeof cb, db->l.mpath, e) < 0)
 			return -1;
 	}
 	if ((ret = db->grants->sync(db->grants, 0)) != 0) {
-		bdbfile_err(e, ret, "write", db->gpath);
+		bdbfile_err(e, ret, "write", db->l.gpath);
 		return -1;
 	}
 	if ((ret = db->meta->sync(db->meta, 0)) != 0) {
-		bdbfile_err(e, ret, "write", db->mpath);
+		bdbfile_err(e, ret, "write", db->l.mpath);
 		return -1;
 	}
-	if (pagelog_commit(db->jfd, db->jpath, db->o.sync, e) < 0)
+	if (pagelog_commit(db->jfd, db->l.jpath, db->o.sync, e) < 0)
 		return -1;
 	bump_mtime(db);
 	db->dirty = 0;
@@ -1666,11 +1442,11 @@ grantdb_details(struct grantdb *db, const char *addr, struct grant *g, struct er
 	if (open_meta(db, e) < 0)
 		return -1;
 	if (db->meta == NULL) {
-		err_set(e, ERR_TEMP, ENOENT, "open %s", db->mpath);
+		err_set(e, ERR_TEMP, ENOENT, "open %s", db->l.mpath);
 		return 0;
 	}
 	if ((r = rec_get(db, addr, g, e)) == 0)
-		err_set(e, ERR_PERM, 0, "%s holds no details for %s", db->mpath, addr);
+		err_set(e, ERR_PERM, 0, "%s holds no details for %s", db->l.mpath, addr);
 	return r;
 }
 
@@ -1873,7 +1649,7 @@ grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,
 	struct stat st;
 	size_t i;
 
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		return -1;
 	}
@@ -1896,26 +1672,6 @@ grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,
 		}
 	}
 	return x.left;
-}
-
-/* --- the record codecs, for the tests that feed them hostile bytes (grantrec.h) --- */
-
-int
-grantrec_meta_decode(const unsigned char *buf, size_t size, struct grant *g)
-{
-	return meta_decode(buf, size, g);
-}
-
-int
-grantrec_meta_encode(const struct grant *g, unsigned char *buf, size_t *len)
-{
-	return meta_encode(g, buf, len);
-}
-
-int
-grantrec_value_decode(const char *v, size_t size, int64_t *expires, int *pinned)
-{
-	return value_decode(v, size, expires, pinned);
 }
 
 /* --- verify and repair --- */
@@ -1992,7 +1748,7 @@ grant_record(const DBT *k, const DBT *v, struct grant *g)
 	memcpy(g->addr, k->data, n);
 	g->addr[n] = '\0';
 	if (addr_parse(g->addr, &a, NULL) < 0 || strcmp(a.text, g->addr) != 0 ||
-	    value_decode(v->data, v->size, &g->expires, &g->pinned) < 0)
+	    grantrec_value_decode(v->data, v->size, &g->expires, &g->pinned) < 0)
 		return -1;
 	if (g->pinned)
 		g->expires = 0;
@@ -2017,12 +1773,12 @@ has_key(DB *d, const void *k, size_t kn)
 static int
 details_of(DB *meta, const char *addr, struct grant *m)
 {
-	unsigned char kb[1 + ABIN_MAX], v[META_MAX];
+	unsigned char kb[1 + GRANTREC_ABIN_MAX], v[META_MAX];
 	size_t an;
 	DBT k, d;
 	int ret;
 
-	if ((an = addr_bin(addr, kb + 1)) == 0)
+	if ((an = grantrec_addr_bin(addr, kb + 1)) == 0)
 		return -1;
 	kb[0] = 'a';
 	bdbfile_dbt_in(&k, kb, an + 1);
@@ -2030,7 +1786,7 @@ details_of(DB *meta, const char *addr, struct grant *m)
 	ret = meta->get(meta, NULL, &k, &d, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
-	if (ret != 0 || meta_decode(v, d.size, m) < 0)
+	if (ret != 0 || grantrec_meta_decode(v, d.size, m) < 0)
 		return -1;
 	return 1;
 }
@@ -2049,7 +1805,7 @@ grant_of(DB *grants, const char *addr, struct grant *g)
 	ret = grants->get(grants, NULL, &k, &d, 0);
 	if (ret == DB_NOTFOUND)
 		return 0;
-	if (ret != 0 || value_decode(v, d.size, &g->expires, &g->pinned) < 0)
+	if (ret != 0 || grantrec_value_decode(v, d.size, &g->expires, &g->pinned) < 0)
 		return -1;
 	snprintf(g->addr, sizeof g->addr, "%s", addr);
 	if (g->pinned)
@@ -2158,23 +1914,23 @@ verify_meta(struct fsck *x, DB *grants, DB *meta)
 			have_c = 1;
 			if (v.size != 16)
 				say(x, 1, "%s: damaged counts", x->mpath);
-			else if ((long)be64_get(vb) != x->t->grants ||
-			    (long)be64_get(vb + 8) != x->t->pinned)
+			else if ((long)grantrec_be64_get(vb) != x->t->grants ||
+			    (long)grantrec_be64_get(vb + 8) != x->t->pinned)
 				say(x, 1, "%s: the counts say %ld grants (%ld pinned), a walk of %s finds %ld (%ld)",
-				    x->mpath, (long)be64_get(vb), (long)be64_get(vb + 8), x->gpath,
+				    x->mpath, (long)grantrec_be64_get(vb), (long)grantrec_be64_get(vb + 8), x->gpath,
 				    x->t->grants, x->t->pinned);
 		} else if (k.size == 1 && kb[0] == 'S') {
 			/* relaygate sync's change log: its state ... */
-			if (v.size != STATE_SIZE || (vb[24] & ~1) != 0 || be64_get(vb) < 1 ||
-			    be64_get(vb + 8) >= be64_get(vb))
+			if (v.size != STATE_SIZE || (vb[24] & ~1) != 0 || grantrec_be64_get(vb) < 1 ||
+			    grantrec_be64_get(vb + 8) >= grantrec_be64_get(vb))
 				say(x, 1, "%s: a damaged change log state", x->mpath);
 		} else if (k.size == 9 && kb[0] == 'l') {
 			/* ... and its records */
 			if (log_decode(kb, k.size, vb, v.size, &ch) < 0)
 				say(x, 1, "%s: a damaged change log record %" PRIu64, x->mpath,
-				    be64_get(kb + 1));
+				    grantrec_be64_get(kb + 1));
 		} else if (kb[0] == 'a' && grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) == 0) {
-			if (meta_decode(vb, v.size, &m) < 0)
+			if (grantrec_meta_decode(vb, v.size, &m) < 0)
 				say(x, 1, "%s: damaged details for %s", x->mpath, kg.addr);
 			else if (grants != NULL && (r = grant_of(grants, kg.addr, &g)) == 0)
 				say(x, 1, "%s: details for %s, which has no grant", x->mpath, kg.addr);
@@ -2283,7 +2039,7 @@ grantdb_verify(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 	memset(t, 0, sizeof *t);
 	if (fsck_paths(&x, dir, e) < 0)
 		return -1;
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		return -1;
 	}
@@ -2291,7 +2047,7 @@ grantdb_verify(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 		return -1;
 	/* The shared lock, as a reader's: no writer changes it under the walk. */
 	if ((lockfd = safefile_open(x.gpath, O_RDONLY, x.owner, NULL, e)) >= 0 &&
-	    bdbfile_lock(lockfd, x.gpath, LOCK_SH, o->lock_timeout_ms, e) < 0) {
+	    lock_path(lockfd, x.gpath, LOCK_SH, o->lock_timeout_ms, e) < 0) {
 		close(lockfd);
 		return -1;
 	}
@@ -2429,11 +2185,11 @@ salvage_grants(struct salvage *s, DB *old, struct err *e)
 static int
 salvage_log_state(struct salvage *s, const unsigned char *v, size_t n)
 {
-	if (n != STATE_SIZE || (v[24] & ~1) != 0 || be64_get(v) < 1 ||
-	    be64_get(v + 8) >= be64_get(v))
+	if (n != STATE_SIZE || (v[24] & ~1) != 0 || grantrec_be64_get(v) < 1 ||
+	    grantrec_be64_get(v + 8) >= grantrec_be64_get(v))
 		return -1;
-	s->log_next = be64_get(v);
-	s->log_trimmed = be64_get(v + 8);
+	s->log_next = grantrec_be64_get(v);
+	s->log_trimmed = grantrec_be64_get(v + 8);
 	return 0;
 }
 
@@ -2475,9 +2231,9 @@ salvage_meta(struct salvage *s, DB *old, struct err *e)
 		}
 		/* "C" comes before every 'a': counts above what grants.db gave say it lost some. */
 		if (k.size == 1 && kb[0] == 'C' && d.size == 16 && !s->gdamaged &&
-		    (long)be64_get(vb) > s->read) {
+		    (long)grantrec_be64_get(vb) > s->read) {
 			say(s->x, 1, "%s holds %ld grants and pins where its counts say %ld: the rest "
-			    "come back from their details", s->x->gpath, s->read, (long)be64_get(vb));
+			    "come back from their details", s->x->gpath, s->read, (long)grantrec_be64_get(vb));
 			s->gdamaged = 1;
 		}
 		/* "S" comes before every 'l'. */
@@ -2512,7 +2268,7 @@ salvage_meta(struct salvage *s, DB *old, struct err *e)
 		if (k.size == 0 || kb[0] != 'a')
 			continue;
 		if (grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) < 0 ||
-		    meta_decode(vb, d.size, &m) < 0) {
+		    grantrec_meta_decode(vb, d.size, &m) < 0) {
 			say(s->x, 1, "%s: left out damaged details: key %s", s->x->mpath,
 			    shown(kb, k.size, q, sizeof q));
 			s->mdamaged = 1;
@@ -2655,7 +2411,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 	scratch[0] = '\0';
 	if (fsck_paths(&x, dir, e) < 0)
 		return -1;
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", dir);
 		return -1;
 	}
@@ -2684,7 +2440,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 		return -1;
 	if ((lockfd = safefile_open(x.gpath, O_RDWR, x.owner, NULL, e)) < 0)
 		return -1;
-	if (bdbfile_lock(lockfd, x.gpath, LOCK_EX, o->lock_timeout_ms, e) < 0)
+	if (lock_path(lockfd, x.gpath, LOCK_EX, o->lock_timeout_ms, e) < 0)
 		goto out;
 	/* Never a journal of anyone but the store's owner (relaygate init --fix empties it). */
 	if ((jfd = safefile_open(x.jpath, O_RDWR, x.owner, NULL, e)) < 0)
@@ -2697,7 +2453,7 @@ grantdb_repair(const char *dir, const struct grantdb_opts *o, grantdb_note note,
 		set_aside_fd(&x, jfd, x.jpath);
 		say(&x, 1, "emptied %s: an unfinished or damaged change, never applied", x.jpath);
 	}
-	if (bdbfile_finish_journal(lockfd, x.gpath, jfd, x.jpath, x.owner, o->lock_timeout_ms,
+	if (pagelog_finish(lockfd, x.gpath, jfd, x.jpath, x.owner, o->lock_timeout_ms,
 	    paths, 2, o->sync, e) < 0)
 		goto out;
 	if (r == 1)

@@ -76,3 +76,15 @@ lock_take(int fd, int op, long timeout_ms)
 	errno = saved;
 	return rc;
 }
+
+int
+lock_path(int fd, const char *path, int op, long timeout_ms, struct err *e)
+{
+	if (lock_take(fd, op, timeout_ms) == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		err_set(e, ERR_TEMP, 0, "lock %s: still locked after %ld ms", path, timeout_ms);
+	else
+		err_set(e, ERR_TEMP, errno, "lock %s", path);
+	return -1;
+}

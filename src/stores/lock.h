@@ -9,10 +9,15 @@
 #ifndef RG_LOCK_H
 #define RG_LOCK_H
 
+#include "core/err.h"
+
 /*
  * Take op (LOCK_SH or LOCK_EX) on fd, waiting at most timeout_ms.
  * 0, or -1 with errno (ETIMEDOUT when the wait ran out).
  */
 int lock_take(int fd, int op, long timeout_ms);
+
+/* lock_take, with an error naming path (the file fd is open on): 0, or -1 and e. */
+int lock_path(int fd, const char *path, int op, long timeout_ms, struct err *e);
 
 #endif

@@ -1,5 +1,7 @@
 /*
  * pagelog: all-or-nothing page writes for Berkeley DB files; see pagelog.h.
+ * No libdb call here (bdbfile.c installs the hooks): relaygate-check links
+ * this to finish a dead writer's journal without linking libdb.
  *
  * Journal layout (all numbers little-endian):
  *   "RGPAGES1"                                   magic, 8 bytes
@@ -22,8 +24,7 @@
  * change reported as failed never turns up later.  Once the end record is
  * there the change has happened, whatever fails after it.
  */
-#define _GNU_SOURCE	/* fallocate(2) and FALLOC_FL_KEEP_SIZE: Linux's reservation */
-#include <db.h>
+#define _GNU_SOURCE	/* fallocate(2), FALLOC_FL_KEEP_SIZE, sync_file_range(2): Linux's */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,11 +33,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "stores/lock.h"
 #include "stores/pagelog.h"
+#include "stores/safefile.h"
 
 #define MAGIC "RGPAGES1"
 #define HDR 16
@@ -59,7 +63,6 @@ struct watch {
 
 /* Process-wide, as libdb's hooks are (see pagelog.h). */
 static struct {
-	int installed;
 	int active;
 	struct watch w[PAGELOG_FILES];
 	struct rec *recs;
@@ -279,24 +282,13 @@ hook_fsync(int fd)
 	return fdatasync(fd);
 }
 
-/*
- * Only the positioned calls are hooked: with a write(2) or read(2) hook set,
- * libdb gives up pwrite(2) for lseek(2)+write(2), which would escape us.
- */
-int
-pagelog_install(void)
+void
+pagelog_io(struct pagelog_io *io)
 {
-	if (pl.installed)
-		return 0;
-	if (db_env_set_func_pwrite(hook_pwrite) != 0 ||
-	    db_env_set_func_pread(hook_pread) != 0 ||
-	    db_env_set_func_ftruncate(hook_ftruncate) != 0 ||
-	    db_env_set_func_fsync(hook_fsync) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	pl.installed = 1;
-	return 0;
+	io->pwrite = hook_pwrite;
+	io->pread = hook_pread;
+	io->ftruncate = hook_ftruncate;
+	io->fsync = hook_fsync;
 }
 
 static void
@@ -636,6 +628,12 @@ apply(const struct rec *recs, size_t n, const int *fds, const char *const *names
 		}
 		from = i + 1;
 	}
+	/* Start every file's write-back before waiting for any: the disk
+	 * works on all of them at once, and each fdatasync(2) then mostly
+	 * waits for its flush.  Only a hint: fdatasync says what failed. */
+	for (f = 0; sync && f < nfiles; f++)
+		if (fds[f] >= 0)
+			(void)sync_file_range(fds[f], 0, 0, SYNC_FILE_RANGE_WRITE);
 	for (f = 0; sync && f < nfiles; f++)
 		if (fds[f] >= 0 && fdatasync(fds[f]) < 0) {
 			err_set(e, ERR_TEMP, errno, "fsync %s", names[f]);
@@ -647,19 +645,20 @@ out:
 	return rc;
 }
 
-/* Empty the journal: the change is in the files. */
+/*
+ * Empty the journal: the change is in the files, synced (with sync) before
+ * this is called.  The emptying itself is not synced.  Should it be lost to
+ * a crash, the journal comes back whole and is applied again over files
+ * that already hold it: harmless, as nothing but a commit writes these
+ * files, and a commit's first step rewrites the journal and syncs it, which
+ * makes this emptying durable before any newer page reaches the files.
+ */
 static int
-finish(int jfd, const char *journal, int sync, struct err *e)
+finish(int jfd, const char *journal, struct err *e)
 {
 	step();
 	if (ftruncate(jfd, 0) < 0) {
 		err_set(e, ERR_TEMP, errno, "empty %s", journal);
-		return -1;
-	}
-	/* A journal that came back after a crash would be applied over newer
-	 * writes: make its emptying as durable as the writes themselves. */
-	if (sync && fsync(jfd) < 0) {
-		err_set(e, ERR_TEMP, errno, "fsync %s", journal);
 		return -1;
 	}
 	return 0;
@@ -729,7 +728,7 @@ commit_recs(int jfd, const char *journal, const struct rec *recs, size_t n,
 	/* The change has happened: the journal's end record is there.  Should
 	 * applying it fail, it stays for the next opener to finish. */
 	if (r > 0 || apply(recs, n, fds, names, nfiles, sync, e) < 0 ||
-	    finish(jfd, journal, sync, e) < 0)
+	    finish(jfd, journal, e) < 0)
 		return 1;
 	return 0;
 }
@@ -855,9 +854,9 @@ pagelog_recover(int jfd, const char *journal, const int *fds, const char *const 
 	if ((r = load(jfd, journal, &buf, &recs, &n, nfiles, e)) < 0)
 		return -1;
 	if (r == 0)	/* nothing there, or a commit that never happened */
-		return finish(jfd, journal, sync, e) < 0 ? -1 : 0;
+		return finish(jfd, journal, e) < 0 ? -1 : 0;
 	if (apply(recs, n, fds, names, nfiles, sync, e) == 0 &&
-	    finish(jfd, journal, sync, e) == 0)
+	    finish(jfd, journal, e) == 0)
 		rc = 1;
 	free(recs);
 	free(buf);
@@ -958,5 +957,62 @@ out:
 	for (f = 0; f < nfiles; f++)
 		free(data[f]);
 	free(recs);
+	return rc;
+}
+
+int
+pagelog_finish(int lockfd, const char *lockpath, int jfd, const char *journal,
+    uid_t owner, long timeout_ms, const char *const *paths, unsigned n, int sync,
+    struct err *e)
+{
+	int fds[PAGELOG_FILES], own = -1, rc = -1, shared = jfd < 0;
+	struct stat st;
+	unsigned f;
+
+	if (n > PAGELOG_FILES) {
+		err_set(e, ERR_PERM, EINVAL, "recover %s", journal);
+		return -1;
+	}
+	if (shared) {
+		/* A reader learns from the size alone whether there is work to do. */
+		if (lstat(journal, &st) < 0)
+			return errno == ENOENT ? 0 : (err_set(e, ERR_TEMP, errno, "stat %s", journal), -1);
+		if (safefile_check(-1, journal, SAFEFILE_ANY_OWNER, &st, e) < 0)
+			return -1;
+		if (st.st_size == 0)
+			return 0;
+		if (lock_path(lockfd, lockpath, LOCK_EX, timeout_ms, e) < 0)
+			return -1;
+		if ((jfd = own = safefile_open(journal, O_RDWR, owner, NULL, e)) < 0) {
+			if (e->errnum == EACCES)
+				err_set(e, ERR_TEMP, EACCES, "finish %s, a change a killed writer "
+				    "left (the next writer will)", journal);
+			goto relock;
+		}
+	} else {
+		if (fstat(jfd, &st) < 0) {
+			err_set(e, ERR_TEMP, errno, "stat %s", journal);
+			return -1;
+		}
+		if (st.st_size == 0)
+			return 0;
+	}
+	for (f = 0; f < PAGELOG_FILES; f++)
+		fds[f] = -1;
+	for (f = 0; f < n; f++)
+		if ((fds[f] = safefile_open(paths[f], O_RDWR, owner, NULL, e)) < 0)
+			goto out;
+	if (pagelog_recover(jfd, journal, fds, paths, n, sync, e) >= 0)
+		rc = 0;
+out:
+	for (f = 0; f < n; f++)
+		if (fds[f] >= 0)
+			close(fds[f]);
+	if (own >= 0)
+		close(own);
+relock:
+	if (shared && lock_path(lockfd, lockpath, LOCK_SH, timeout_ms,
+	    rc == 0 ? e : NULL) < 0)
+		rc = -1;
 	return rc;
 }

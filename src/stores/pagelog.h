@@ -19,12 +19,24 @@
 #ifndef RG_PAGELOG_H
 #define RG_PAGELOG_H
 
+#include <sys/types.h>
+
 #include "core/err.h"
 
 #define PAGELOG_FILES 4		/* files one journal may cover */
 
-/* Route libdb's I/O through this module; call before the first db_create. 0 or -1. */
-int pagelog_install(void);
+/*
+ * The calls that stand in for libdb's pwrite, pread, ftruncate and fsync
+ * (bdbfile_pagelog installs them: this module itself never calls libdb, so
+ * that relaygate-check can finish a journal without linking it).
+ */
+struct pagelog_io {
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	int (*ftruncate)(int, off_t);
+	int (*fsync)(int);
+};
+void pagelog_io(struct pagelog_io *io);
 
 /* Start holding writes for the files watched from now on. */
 void pagelog_begin(void);
@@ -80,6 +92,20 @@ int pagelog_check(int jfd, const char *journal, unsigned nfiles, struct err *e);
  */
 int pagelog_replace(int jfd, const char *journal, const int *dst, const char *const *names,
     const int *src, const char *const *srcnames, unsigned nfiles, int sync, struct err *e);
+
+/*
+ * A journal a dead writer left (see pagelog.h) is finished before anyone
+ * reads.  A writer holds lockfd exclusively and passes the journal open for
+ * writing as jfd; a reader holds it shared and passes -1: the journal's
+ * size tells it whether there is anything to do, and if so the lock is
+ * upgraded for the repair and put back.  The journal and paths[0..n) are
+ * opened as safefile_open does, and must belong to owner: a journal of
+ * anyone else is never applied.  0 (also when there was nothing to do), or
+ * -1 and e.
+ */
+int pagelog_finish(int lockfd, const char *lockpath, int jfd, const char *journal,
+    uid_t owner, long timeout_ms, const char *const *paths, unsigned n, int sync,
+    struct err *e);
 
 /* For crash tests only: SIGKILL this process before its n-th next commit or recovery step (-1: never). */
 void pagelog_crash_after(long n);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "stores/bdbfile.h"
+#include "stores/lock.h"
 #include "stores/pagelog.h"
 #include "stores/pwdb.h"
 #include "stores/safefile.h"
@@ -73,7 +74,7 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 		err_set(e, ERR_PERM, ENAMETOOLONG, "open %s", path);
 		goto fail;
 	}
-	if (pagelog_install() < 0) {
+	if (bdbfile_pagelog() < 0) {
 		err_set(e, ERR_TEMP, errno, "set up Berkeley DB I/O for %s", path);
 		goto fail;
 	}
@@ -103,7 +104,7 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 		    "use it: chmod g-w,o-rwx %s", path, (unsigned)(st.st_mode & 07777), path);
 		goto fail;
 	}
-	if (bdbfile_lock(db->lockfd, path, write ? LOCK_EX : LOCK_SH, timeout_ms, e) < 0)
+	if (lock_path(db->lockfd, path, write ? LOCK_EX : LOCK_SH, timeout_ms, e) < 0)
 		goto fail;
 	if (write) {
 		db->jfd = safefile_open(db->jpath, O_RDWR, owner, NULL, e);
@@ -114,7 +115,7 @@ pwdb_open(const char *path, int write, int create, long timeout_ms, int sync,
 			goto fail;
 	}
 	paths[0] = db->path;
-	if (bdbfile_finish_journal(db->lockfd, path, db->jfd, db->jpath, owner, timeout_ms,
+	if (pagelog_finish(db->lockfd, path, db->jfd, db->jpath, owner, timeout_ms,
 	    paths, 1, sync, e) < 0)
 		goto fail;
 	if (bdbfile_open(&db->db, path, !write, 0, &st, e) < 0)

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,17 +26,6 @@ safefile_kind(const struct stat *st)
 	if (S_ISBLK(st->st_mode))
 		return "a block device";
 	return "not a regular file";
-}
-
-void
-safefile_user(uid_t uid, char *buf, size_t size)
-{
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw != NULL)
-		snprintf(buf, size, "uid %ld (%s)", (long)uid, pw->pw_name);
-	else
-		snprintf(buf, size, "uid %ld", (long)uid);
 }
 
 int
