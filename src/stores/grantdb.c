@@ -1425,13 +1425,21 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		bdbfile_err(e, ret, "write", db->l.mpath);
 		return -1;
 	}
-	if (pagelog_commit(db->jfd, db->l.jpath, db->o.sync, e) < 0)
+	if (pagelog_commit(db->jfd, db->l.jpath, db->o.sync, db->o.group, e) < 0)
 		return -1;
 	bump_mtime(db);
 	db->dirty = 0;
 	db->n_dirty = 0;
 	db->log_dirty = 0;
 	return 0;
+}
+
+int
+grantdb_flush(struct grantdb *db, struct err *e)
+{
+	if (must_write(db, e) < 0)
+		return -1;
+	return pagelog_flush(db->jfd, db->l.jpath, db->o.sync, e);
 }
 
 int

@@ -76,6 +76,7 @@ struct grantdb_opts {
 	long lock_timeout_ms;	/* longest wait for the lock */
 	int sync;		/* fsync each commit */
 	size_t cache_bytes;	/* libdb cache; 0: libdb's default */
+	int group;		/* commits flush the journal only (pagelog.h) */
 };
 
 /*
@@ -104,6 +105,13 @@ int grantdb_details(struct grantdb *db, const char *addr, struct grant *g, struc
 
 /* Record g, replacing any grant for g->addr.  0, or -1 and e. */
 int grantdb_put(struct grantdb *db, const struct grant *g, struct err *e);
+
+/*
+ * Flush the files and empty the journal (a checkpoint, pagelog_flush):
+ * every group commit before it is then in the files on disk.  Writers
+ * only.  0, or -1 and e.
+ */
+int grantdb_flush(struct grantdb *db, struct err *e);
 
 /* Remove addr: 1 removed, 0 absent, -1 and e. */
 int grantdb_del(struct grantdb *db, const char *addr, struct err *e);
