@@ -312,7 +312,7 @@ a_file_of_the_other_byte_order_reads_the_same(void **s)
 	fd = open(path_in("t.db"), O_RDONLY);
 	assert_int_equal(pread(fd, m, sizeof m, 0), (ssize_t)sizeof m);
 	close(fd);
-	assert_memory_equal(m + 12, "\0\x05\x31\x62", 4);	/* big-endian: swapped here */
+	assert_memory_equal(m + 12, "\0\x05\x31\x62", 4);	/* big-endian: the other order, here */
 	all_same(path_in("t.db"), k, n, &found);
 	assert_true(found > 0);
 	free(k);
