@@ -147,7 +147,7 @@ check: all units asan
 	$(MAKE) lint-man
 
 # Every fuzz target's corpus through the target once, as a plain program.
-FUZZ = addr rules config pop grantrec journal viewprefix
+FUZZ = addr rules config pop grantrec journal viewprefix btread
 
 $(B)/replay/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(B)/librelaygate.a
 	@mkdir -p $(@D)
