@@ -217,6 +217,24 @@ relay_expire_each(const struct config *c, int64_t now, long *removed,
 }
 
 int
+relay_tidy(const struct config *c, long *tidied, struct err *e)
+{
+	struct grantdb *db;
+	long n;
+	int more = 1;
+
+	*tidied = 0;
+	while (more) {
+		if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
+			return -1;
+		if (finish(db, grantdb_tidy(db, RELAY_TIDY_CHUNK, &n, &more, e), e) < 0)
+			return -1;
+		*tidied += n;
+	}
+	return 0;
+}
+
+int
 relay_next_expiry(const struct config *c, int64_t *when, struct err *e)
 {
 	struct grantdb *db;
