@@ -53,7 +53,7 @@ CORE   = err addr config priv grant relay check view sched chain allow rules rul
 STORES = lock dirsync safefile uidname bdbfile pagelog grantrec grantlock btread grantread grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd prompt init sync daemon
 PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw relaygate-passwd
-UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog test_btread
+UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog test_btread test_group test_tidy
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8 relaygate-sync.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 MAN7   = relaygate-security.7
@@ -154,7 +154,7 @@ check: all units asan
 	$(MAKE) lint-man
 
 # Every fuzz target's corpus through the target once, as a plain program.
-FUZZ = addr rules config pop grantrec journal viewprefix
+FUZZ = addr rules config pop grantrec journal viewprefix btread
 
 $(B)/replay/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(B)/librelaygate.a
 	@mkdir -p $(@D)

@@ -480,7 +480,7 @@ cmd_expire(const struct config *c, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "loop", no_argument, NULL, 'l' },
 		{ "interval", required_argument, NULL, 'i' }, HELP, END };
-	long removed, interval_ms = 10000;
+	long removed, tidied, interval_ms = 10000;
 	int ch, x, loop = 0, have_interval = 0;
 	struct err e;
 
@@ -506,7 +506,8 @@ cmd_expire(const struct config *c, int argc, char **argv)
 	}
 	if (loop)
 		return cli_expire_loop(c, interval_ms);
-	if (relay_expire(c, (int64_t)time(NULL), &removed, &e) < 0)
+	if (relay_expire(c, (int64_t)time(NULL), &removed, &e) < 0 ||
+	    relay_tidy(c, &tidied, &e) < 0)
 		return cli_fail(&e);
 	printf("removed\t%ld\n", removed);
 	return flush_stdout();

@@ -33,9 +33,9 @@ relay_check(const struct config *c, const struct addr *a, int64_t now,
 
 	memset(d, 0, sizeof *d);
 	d->answer = RELAY_NO;
+	memset(&o, 0, sizeof o);
 	o.lock_timeout_ms = c->lock_timeout_ms;
 	o.sync = c->sync;
-	o.cache_bytes = 0;
 	if (grantread_open(&db, c->dir, &o, e) < 0)
 		return -1;
 	/* grants.db alone decides; only a pin needs its details, and a pin

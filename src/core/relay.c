@@ -49,16 +49,28 @@ proto_ok(const char *s, struct err *e)
 	return 0;
 }
 
-/* The store as relaygate init made it: nothing here creates a file (relaygate-security(7)). */
+/*
+ * The store as relaygate init made it: nothing here creates a file
+ * (relaygate-security(7)).  With group, commits flush only the journal and
+ * the next sweep flushes the files (relaygate-grants(5)).
+ */
 static struct grantdb *
-open_store(const struct config *c, enum grantdb_mode mode, size_t cache, struct err *e)
+open_store_as(const struct config *c, enum grantdb_mode mode, size_t cache, int group,
+    struct err *e)
 {
 	struct grantdb_opts o;
 
 	o.lock_timeout_ms = c->lock_timeout_ms;
 	o.sync = c->sync;
 	o.cache_bytes = cache;
+	o.group = group;
 	return grantdb_open(c->dir, mode, &o, e);
+}
+
+static struct grantdb *
+open_store(const struct config *c, enum grantdb_mode mode, size_t cache, struct err *e)
+{
+	return open_store_as(c, mode, cache, 0, e);
 }
 
 /* Commit and close; the one way every change ends. */
@@ -86,7 +98,8 @@ relay_allow(const struct config *c, const struct addr *a, const char *user,
 	}
 	if (field_ok("user name", user, GRANT_USER_MAX, e) < 0 || proto_ok(proto, e) < 0)
 		return -1;
-	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+	/* A login: one flush, the journal's; the next sweep flushes the files. */
+	if ((db = open_store_as(c, GRANTDB_WRITE, 0, 1, e)) == NULL)
 		return -1;
 	if ((r = grantdb_get(db, a->text, &g, e)) < 0)
 		return finish(db, -1, e);
@@ -196,7 +209,29 @@ relay_expire_each(const struct config *c, int64_t now, long *removed,
 	if (grantdb_expire_each(db, now, removed, fn, arg, e) < 0 ||
 	    grantdb_cap_expiry(db, now + RELAY_TTL_MAX, &capped, e) < 0)
 		return finish(db, -1, e);
+	/* Every sweep is also a checkpoint: the logins' group commits since
+	 * the last one reach the files on disk here, together. */
+	if (grantdb_commit(db, e) < 0 || grantdb_flush(db, e) < 0)
+		return finish(db, -1, e);
 	return finish(db, 0, e);
+}
+
+int
+relay_tidy(const struct config *c, long *tidied, struct err *e)
+{
+	struct grantdb *db;
+	long n;
+	int more = 1;
+
+	*tidied = 0;
+	while (more) {
+		if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
+			return -1;
+		if (finish(db, grantdb_tidy(db, RELAY_TIDY_CHUNK, &n, &more, e), e) < 0)
+			return -1;
+		*tidied += n;
+	}
+	return 0;
 }
 
 int

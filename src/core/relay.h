@@ -107,6 +107,14 @@ int relay_expire(const struct config *c, int64_t now, long *removed, struct err 
 int relay_expire_each(const struct config *c, int64_t now, long *removed,
     void (*fn)(const char *, void *), void *arg, struct err *e);
 
+/*
+ * After a sweep: remove the details and user entries of the grants it
+ * removed (grantdb_tidy), in commits of RELAY_TIDY_CHUNK, the store
+ * unlocked between them.  0 and *tidied, or -1 and e.
+ */
+#define RELAY_TIDY_CHUNK 2048
+int relay_tidy(const struct config *c, long *tidied, struct err *e);
+
 /* The next moment a grant expires: 1 and *when, 0 none, -1 and e. */
 int relay_next_expiry(const struct config *c, int64_t *when, struct err *e);
 

@@ -58,7 +58,7 @@ sched_step(struct sched *s, const struct config *c, int64_t now_ms, int *health_
 	struct naming k;
 	struct err e;
 	int64_t when;
-	long removed;
+	long removed, tidied;
 	int was = s->failing;
 
 	*health_changed = 0;
@@ -66,7 +66,8 @@ sched_step(struct sched *s, const struct config *c, int64_t now_ms, int *health_
 		return 0;
 	s->due_ms = now_ms + s->interval_ms;
 	k.n = 0;
-	if (relay_expire_each(c, now_ms / 1000, &removed, name_removed, &k, &e) < 0) {
+	if (relay_expire_each(c, now_ms / 1000, &removed, name_removed, &k, &e) < 0 ||
+	    relay_tidy(c, &tidied, &e) < 0) {
 		/* Missing, locked or damaged: say so once, and keep trying. */
 		*health_changed = !was || strcmp(e.msg, s->err.msg) != 0;
 		s->failing = 1;

@@ -438,7 +438,7 @@ read_seg(const struct config *c, struct reader *r, const struct view_key *pos,
 			rc = -1;
 			break;
 		}
-		rc = grantdb_scan(db, index_of(r->o), start.b, start.len, r->backward, 1,
+		rc = grantdb_scan(db, index_of(r->o), start.b, start.len, r->backward, 1, r->now,
 		    take_row, r, e);
 		grantdb_close(db);
 		if (rc < 0 || r->n == r->max || r->ended || r->examined < r->chunk)
@@ -549,7 +549,7 @@ view_counts(const struct config *c, int64_t now, struct view_counts *n, struct e
 		return -1;
 	rc = grantdb_counts(db, &gc, e);
 	if (rc == 0)
-		rc = grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 0, 0, count_expired, &x, e);
+		rc = grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 0, 0, now, count_expired, &x, e);
 	if (rc >= 0)
 		rc = grantdb_size(db, &n->bytes, e);
 	grantdb_close(db);

@@ -92,17 +92,18 @@ struct item {
 	size_t n;
 };
 
+/* Numbers are put together a byte at a time in the file's order: the host's never matters. */
 static uint16_t
 get16(const struct btread *t, const unsigned char *p)
 {
-	return t->swap ? (uint16_t)(p[0] << 8 | p[1]) :
+	return t->bigendian ? (uint16_t)(p[0] << 8 | p[1]) :
 	    (uint16_t)(p[1] << 8 | p[0]);
 }
 
 static uint32_t
 get32(const struct btread *t, const unsigned char *p)
 {
-	if (t->swap)
+	if (t->bigendian)
 		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 		    (uint32_t)p[2] << 8 | p[3];
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
@@ -431,9 +432,10 @@ btread_open(struct btread *t, int fd, const char *path, struct err *e)
 			return -1;
 		}
 	}
+	/* libdb writes in its host's order; the magic tells which. */
 	magic = get32(t, m + M_MAGIC);
 	if (magic != MAGIC) {
-		t->swap = 1;
+		t->bigendian = 1;
 		if (get32(t, m + M_MAGIC) != MAGIC) {
 			err_set(e, ERR_PERM, 0, "open %s: not a Berkeley DB btree "
 			    "(magic 0x%lx)", path, (unsigned long)magic);

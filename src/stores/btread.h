@@ -31,7 +31,7 @@ struct btread {
 	const char *path;	/* the caller's, for messages */
 	unsigned pagesize;
 	uint32_t root, last_pgno;
-	int swap;		/* written on the other byte order */
+	int bigendian;		/* else little-endian, whatever this host is */
 	unsigned char *page;	/* the page being searched: pagesize bytes */
 	unsigned char *ovf;	/* a page of an overflow item: pagesize bytes */
 };

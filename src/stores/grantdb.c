@@ -17,6 +17,7 @@
 
 #include "core/addr.h"
 #include "stores/bdbfile.h"
+#include "stores/btread.h"
 #include "stores/grantdb.h"
 #include "stores/grantlock.h"
 #include "stores/grantrec.h"
@@ -540,9 +541,27 @@ entry_current(enum grantdb_index ix, const struct grant *kg, const struct grant 
 	return 1;
 }
 
+/*
+ * Is g (from its details) a grant a sweep has removed, whose details and
+ * user entry wait for grantdb_tidy?  Only a timed grant expired by now can
+ * be: grants.db says.  1 yes, 0 no, -1 and e.
+ */
+static int
+swept(struct grantdb *db, const struct grant *g, int64_t now, struct err *e)
+{
+	int64_t expires;
+	int pinned, r;
+
+	if (g->pinned || g->expires > now)
+		return 0;
+	if ((r = grantdb_lookup(db, g->addr, &expires, &pinned, e)) < 0)
+		return -1;
+	return !(r == 1 && !pinned && expires == g->expires);
+}
+
 int
 grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *start,
-    size_t slen, int backward, int details,
+    size_t slen, int backward, int details, int64_t now,
     int (*fn)(const unsigned char *, size_t, const struct grant *, void *),
     void *arg, struct err *e)
 {
@@ -619,6 +638,13 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 			} else if (r == 0 || !entry_current(ix, &kg, &g)) {
 				continue;	/* a stale entry: not this grant any more */
 			}
+			if (ix != GRANTDB_BY_EXPIRY && (r = swept(db, &g, now, e)) != 0) {
+				if (r < 0) {
+					rc = -1;
+					break;
+				}
+				continue;	/* left over by a sweep, for grantdb_tidy */
+			}
 		}
 		if ((rc = fn(kb, k.size, details ? &g : NULL, arg)) != 0)
 			break;
@@ -692,6 +718,26 @@ details_del(struct grantdb *db, const struct grant *old, struct err *e)
 	return index_entries(db, old, 1, e);
 }
 
+/*
+ * Before addr is granted anew: the user entry a sweep left over for its
+ * old grant (grantdb_tidy), which the new details would hide from the
+ * tidy.  0, or -1 and e.
+ */
+static int
+leftover_del(struct grantdb *db, const char *addr, struct err *e)
+{
+	unsigned char k[GRANTDB_KEY_MAX];
+	struct grant m;
+	size_t n;
+	int r;
+
+	if ((r = rec_get(db, addr, &m, e)) <= 0 || m.pinned)
+		return r;
+	if ((n = grantdb_key(GRANTDB_BY_USER, &m, k)) == 0)
+		return damaged(e, db->l.mpath, addr);
+	return del_key(db->meta, k, n, db->l.mpath, e) < 0 ? -1 : 0;
+}
+
 static void
 count(struct grantdb *db, long total, long pinned)
 {
@@ -721,6 +767,7 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 	vn = snprintf(v, sizeof v, "%" PRId64, g->pinned ? (int64_t)0 : g->expires);
 	if ((r = grantdb_get(db, g->addr, &old, e)) < 0 ||
 	    (r == 1 && details_del(db, &old, e) < 0) ||
+	    (r == 0 && leftover_del(db, g->addr, e) < 0) ||
 	    put_key(db->grants, g->addr, strlen(g->addr) + 1, v, (size_t)vn + 1,
 		db->l.gpath, e) < 0 ||
 	    details_put(db, g, e) < 0 || log_write(db, 0, g, e) < 0)
@@ -798,7 +845,7 @@ collect_due(struct grantdb *db, int64_t now, struct due *out, size_t max,
 	struct due_ctx x = { now, out, max, 0 };
 
 	*n = 0;
-	if (grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 0, 0, collect_one, &x, e) < 0)
+	if (grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 0, 0, 0, collect_one, &x, e) < 0)
 		return -1;
 	*n = x.n;
 	return 0;
@@ -830,15 +877,87 @@ grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e)
 	return grantdb_expire_each(db, now, removed, NULL, NULL, e);
 }
 
+/* --- the tidy queue: what a sweep leaves to grantdb_tidy --- */
+
+#define TIDY_KEY_MAX (1 + 8 + GRANTREC_ABIN_MAX)
+
+/* A swept grant's queue entry, 'x' EXPIRY A, into k: its length, or 0. */
+static size_t
+tidy_key(int64_t expires, const char *addr, unsigned char *k)
+{
+	size_t an;
+
+	k[0] = 'x';
+	grantrec_be64_put(k + 1, (uint64_t)expires);
+	if ((an = grantrec_addr_bin(addr, k + 9)) == 0)
+		return 0;
+	return 9 + an;
+}
+
+static int
+tidy_key_parse(const unsigned char *k, size_t n, int64_t *expires, char *addr)
+{
+	if (n < 9 || k[0] != 'x')
+		return -1;
+	*expires = (int64_t)grantrec_be64_get(k + 1);
+	return grantrec_addr_unbin(k + 9, n - 9, addr);
+}
+
+static int
+tidy_queue(struct grantdb *db, const struct due *d, struct err *e)
+{
+	unsigned char k[TIDY_KEY_MAX];
+	size_t n;
+
+	if ((n = tidy_key(d->expires, d->addr, k)) == 0)
+		return damaged(e, db->l.mpath, d->addr);
+	return put_key(db->meta, k, n, "", 0, db->l.mpath, e);
+}
+
+/*
+ * Bring the pages that looking keys[0, n) up in fd (path) reads into the
+ * page cache, many reads at once (btread_prefetch), so that libdb then finds
+ * them there: cold, a sweep would otherwise wait for each page in turn.
+ * Only a hint: failures are ignored.
+ */
+static void
+prefetch(int fd, const char *path, const struct btread_key *keys, size_t n)
+{
+	struct btread t;
+	struct err e;
+
+	if (n < 64 || btread_open(&t, fd, path, &e) < 0)
+		return;
+	(void)btread_prefetch(&t, keys, n, &e);
+	btread_close(&t);
+}
+
+/* prefetch for grants.db's records of due[0, n). */
+static void
+prefetch_grants(struct grantdb *db, const struct due *due, size_t n)
+{
+	struct btread_key *k;
+	size_t i;
+
+	if ((k = malloc((n ? n : 1) * sizeof *k)) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		k[i].p = due[i].addr;
+		k[i].n = strlen(due[i].addr) + 1;
+	}
+	prefetch(db->l.lockfd, db->l.gpath, k, n);
+	free(k);
+}
+
 int
 grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
     void (*fn)(const char *, void *), void *arg, struct err *e)
 {
 	enum { BATCH = 4096 };
 	struct due *due;
-	struct grant g;
+	int64_t expires;
 	size_t n, i;
-	int r, match, rc = 0;
+	int r, pinned, match, rc = 0;
 
 	*removed = 0;
 	if (must_write(db, e) < 0)
@@ -850,15 +969,20 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 	do {
 		if ((rc = collect_due(db, now, due, BATCH, &n, e)) < 0)
 			break;
+		prefetch_grants(db, due, n);
 		for (i = 0; i < n && rc == 0; i++) {
-			/* grants.db decides: only the grant this entry is for goes. */
-			r = grantdb_get(db, due[i].addr, &g, e);
-			match = r == 1 && !g.pinned && g.expires == due[i].expires;
+			/* grants.db decides: only the grant this entry is for goes.
+			 * Its details and user entry stay for grantdb_tidy, queued. */
+			r = grantdb_lookup(db, due[i].addr, &expires, &pinned, e);
+			match = r == 1 && !pinned && expires == due[i].expires;
 			/* Not logged: every host honours expiry by itself. */
-			if (r < 0 || (match && del_grant(db, due[i].addr, 0, e) < 0) ||
+			if (r < 0 || (match &&
+			    (del_key(db->grants, due[i].addr, strlen(due[i].addr) + 1,
+				db->l.gpath, e) < 0 || tidy_queue(db, &due[i], e) < 0)) ||
 			    del_key(db->meta, due[i].key, due[i].klen, db->l.mpath, e) < 0)
 				rc = -1;
 			else if (match) {
+				count(db, -1, 0);
 				(*removed)++;
 				if (fn != NULL)
 					fn(due[i].addr, arg);
@@ -867,6 +991,141 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 		}
 	} while (rc == 0 && n == BATCH);
 	free(due);
+	return rc;
+}
+
+/* One queue entry of grantdb_tidy, and what it found. */
+struct tidy {
+	unsigned char key[TIDY_KEY_MAX];
+	size_t klen;
+	int64_t expires;
+	char addr[ADDR_TEXT_MAX];
+	unsigned char a[1 + GRANTREC_ABIN_MAX];	/* its details' key */
+	size_t alen;
+	unsigned char u[GRANTDB_KEY_MAX];	/* its user entry, when left over */
+	size_t ulen;
+};
+
+/* The first queue entries, up to max of them, into q: 0 and *n, or -1 and e. */
+static int
+tidy_collect(struct grantdb *db, struct tidy *q, size_t max, size_t *n, struct err *e)
+{
+	unsigned char kb[TIDY_KEY_MAX + 1];
+	u_int32_t flag = DB_SET_RANGE;
+	DBC *c;
+	DBT k, d;
+	int ret;
+
+	*n = 0;
+	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
+		bdbfile_err(e, ret, "read", db->l.mpath);
+		return -1;
+	}
+	kb[0] = 'x';
+	while (*n < max) {
+		bdbfile_dbt_out(&k, kb, sizeof kb);
+		if (flag == DB_SET_RANGE)
+			k.size = 1;
+		memset(&d, 0, sizeof d);
+		d.flags = DB_DBT_PARTIAL;	/* keys only */
+		ret = c->get(c, &k, &d, flag);
+		flag = DB_NEXT;
+		if (ret == DB_NOTFOUND || (ret == 0 && kb[0] != 'x'))
+			break;
+		if (ret != 0 || k.size > TIDY_KEY_MAX ||
+		    tidy_key_parse(kb, k.size, &q[*n].expires, q[*n].addr) < 0) {
+			c->close(c);
+			if (ret != 0 && ret != DB_BUFFER_SMALL) {
+				bdbfile_err(e, ret, "read", db->l.mpath);
+				return -1;
+			}
+			return damaged(e, db->l.mpath, "a tidy queue entry");
+		}
+		memcpy(q[*n].key, kb, k.size);
+		q[*n].klen = k.size;
+		q[*n].a[0] = 'a';
+		q[*n].alen = 1 + grantrec_addr_bin(q[*n].addr, q[*n].a + 1);
+		q[*n].ulen = 0;
+		(*n)++;
+	}
+	c->close(c);
+	return 0;
+}
+
+int
+grantdb_tidy(struct grantdb *db, long max, long *tidied, int *more, struct err *e)
+{
+	struct btread_key *k = NULL;
+	struct tidy *q = NULL;
+	struct grant m;
+	int64_t expires;
+	size_t n, i, nu;
+	int fd, r, pinned, rc = -1, ret;
+
+	*tidied = 0;
+	*more = 0;
+	if (must_write(db, e) < 0 || must_index(db, e) < 0)
+		return -1;
+	if (max < 1)
+		max = 1;
+	if ((q = malloc(((size_t)max + 1) * sizeof *q)) == NULL ||
+	    (k = malloc(((size_t)max + 1) * sizeof *k)) == NULL) {
+		err_set(e, ERR_TEMP, ENOMEM, "tidy %s", db->l.mpath);
+		goto out;
+	}
+	if (tidy_collect(db, q, (size_t)max + 1, &n, e) < 0)
+		goto out;
+	if (n > (size_t)max) {
+		*more = 1;
+		n = (size_t)max;
+	}
+	/* The details first, many reads at once; then the user entries they name. */
+	if ((ret = db->meta->fd(db->meta, &fd)) != 0) {
+		bdbfile_err(e, ret, "read", db->l.mpath);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		k[i].p = q[i].a;
+		k[i].n = q[i].alen;
+	}
+	prefetch(fd, db->l.mpath, k, n);
+	for (i = 0; i < n; i++) {
+		/* Left over: details of this very grant, which grants.db no
+		 * longer has.  Else the address was granted again since (its
+		 * new grant replaced the details, or is the same as the old). */
+		if ((r = rec_get(db, q[i].addr, &m, e)) < 0)
+			goto out;
+		if (r == 0 || m.pinned || m.expires != q[i].expires)
+			continue;
+		if ((r = grantdb_lookup(db, q[i].addr, &expires, &pinned, e)) < 0)
+			goto out;
+		if (r == 1 && !pinned && expires == q[i].expires)
+			continue;
+		if ((q[i].ulen = grantdb_key(GRANTDB_BY_USER, &m, q[i].u)) == 0) {
+			damaged(e, db->l.mpath, q[i].addr);
+			goto out;
+		}
+	}
+	for (i = nu = 0; i < n; i++)
+		if (q[i].ulen > 0) {
+			k[nu].p = q[i].u;
+			k[nu++].n = q[i].ulen;
+		}
+	prefetch(fd, db->l.mpath, k, nu);
+	for (i = 0; i < n; i++) {
+		if (q[i].ulen > 0 &&
+		    (del_key(db->meta, q[i].a, q[i].alen, db->l.mpath, e) < 0 ||
+		     del_key(db->meta, q[i].u, q[i].ulen, db->l.mpath, e) < 0))
+			goto out;
+		if (del_key(db->meta, q[i].key, q[i].klen, db->l.mpath, e) < 0)
+			goto out;
+		db->dirty = 1;
+		(*tidied)++;
+	}
+	rc = 0;
+out:
+	free(k);
+	free(q);
 	return rc;
 }
 
@@ -909,7 +1168,7 @@ grantdb_cap_expiry(struct grantdb *db, int64_t latest, long *capped, struct err 
 	x.max = BATCH;
 	do {
 		x.n = 0;
-		if (grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 1, 0, collect_late, &x, e) < 0) {
+		if (grantdb_scan(db, GRANTDB_BY_EXPIRY, NULL, 0, 1, 0, 0, collect_late, &x, e) < 0) {
 			rc = -1;
 			break;
 		}
@@ -1425,13 +1684,21 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		bdbfile_err(e, ret, "write", db->l.mpath);
 		return -1;
 	}
-	if (pagelog_commit(db->jfd, db->l.jpath, db->o.sync, e) < 0)
+	if (pagelog_commit(db->jfd, db->l.jpath, db->o.sync, db->o.group, e) < 0)
 		return -1;
 	bump_mtime(db);
 	db->dirty = 0;
 	db->n_dirty = 0;
 	db->log_dirty = 0;
 	return 0;
+}
+
+int
+grantdb_flush(struct grantdb *db, struct err *e)
+{
+	if (must_write(db, e) < 0)
+		return -1;
+	return pagelog_flush(db->jfd, db->l.jpath, db->o.sync, e);
 }
 
 int
@@ -1878,6 +2145,16 @@ verify_grants(struct fsck *x, DB *grants, DB *meta)
 	c->close(c);
 }
 
+/* Details of a grant a sweep removed, queued for grantdb_tidy? */
+static int
+queued(DB *meta, const struct grant *m, const char *addr)
+{
+	unsigned char k[TIDY_KEY_MAX];
+	size_t n;
+
+	return !m->pinned && (n = tidy_key(m->expires, addr, k)) > 0 && has_key(meta, k, n) == 1;
+}
+
 /* Walk grants-meta.db: the format, the counts, and that every entry is a grant's. */
 static void
 verify_meta(struct fsck *x, DB *grants, DB *meta)
@@ -1932,8 +2209,11 @@ verify_meta(struct fsck *x, DB *grants, DB *meta)
 		} else if (kb[0] == 'a' && grantdb_key_parse(GRANTDB_BY_ADDR, kb, k.size, &kg) == 0) {
 			if (grantrec_meta_decode(vb, v.size, &m) < 0)
 				say(x, 1, "%s: damaged details for %s", x->mpath, kg.addr);
-			else if (grants != NULL && (r = grant_of(grants, kg.addr, &g)) == 0)
+			else if (grants != NULL && (r = grant_of(grants, kg.addr, &g)) == 0 &&
+			    !queued(meta, &m, kg.addr))
 				say(x, 1, "%s: details for %s, which has no grant", x->mpath, kg.addr);
+		} else if (kb[0] == 'x' && tidy_key_parse(kb, k.size, &m.expires, kg.addr) == 0) {
+			/* What a sweep left to grantdb_tidy: whatever it finds. */
 		} else if (kb[0] == 'e' && grantdb_key_parse(GRANTDB_BY_EXPIRY, kb, k.size, &kg) == 0) {
 			if (grants != NULL && ((r = grant_of(grants, kg.addr, &g)) == 0 ||
 			    (r == 1 && (g.pinned != kg.pinned || (!g.pinned && g.expires != kg.expires)))))

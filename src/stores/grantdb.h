@@ -20,7 +20,14 @@
  *                                       index a sweep deletes a run of
  *                     'e' 1 A           a pin, after every timed grant
  *                     'u' USER 0 A      the user order
- *                   Every change updates all of them in the same commit.
+ *                     'x' EXPIRY A      a grant a sweep removed, whose 'a'
+ *                                       and 'u' entries are still to go
+ *                                       (grantdb_tidy)
+ *                   Every change updates all of them in the same commit,
+ *                   but a sweep: it removes the grant from grants.db and
+ *                   the expiry order and queues the rest ('x'), which
+ *                   grantdb_tidy removes in commits of its own; until
+ *                   then the faces pass over what is left (grantdb_scan).
  *                   Added for relaygate sync (other readers pass over them):
  *                     "S"               the change log's state: next and
  *                                       trimmed sequence numbers, store id
@@ -76,6 +83,7 @@ struct grantdb_opts {
 	long lock_timeout_ms;	/* longest wait for the lock */
 	int sync;		/* fsync each commit */
 	size_t cache_bytes;	/* libdb cache; 0: libdb's default */
+	int group;		/* commits flush the journal only (pagelog.h) */
 };
 
 /*
@@ -104,6 +112,13 @@ int grantdb_details(struct grantdb *db, const char *addr, struct grant *g, struc
 
 /* Record g, replacing any grant for g->addr.  0, or -1 and e. */
 int grantdb_put(struct grantdb *db, const struct grant *g, struct err *e);
+
+/*
+ * Flush the files and empty the journal (a checkpoint, pagelog_flush):
+ * every group commit before it is then in the files on disk.  Writers
+ * only.  0, or -1 and e.
+ */
+int grantdb_flush(struct grantdb *db, struct err *e);
 
 /* Remove addr: 1 removed, 0 absent, -1 and e. */
 int grantdb_del(struct grantdb *db, const char *addr, struct err *e);
@@ -141,11 +156,13 @@ int grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
  * the last key < start (slen 0: from the end), while the keys belong to
  * ix.  fn(key, klen, g, arg) for each; g is the whole grant when details,
  * else NULL (keys only: cheap).  Entries whose details no longer match are
- * passed over.  Stops when fn returns non-zero (then that value); 0, or
- * -1 and e.
+ * passed over, and so, with details, are those a sweep left for
+ * grantdb_tidy (a timed grant expired by now that grants.db no longer
+ * has); keys only, the address and user orders still show those.  Stops
+ * when fn returns non-zero (then that value); 0, or -1 and e.
  */
 int grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *start,
-    size_t slen, int backward, int details,
+    size_t slen, int backward, int details, int64_t now,
     int (*fn)(const unsigned char *, size_t, const struct grant *, void *),
     void *arg, struct err *e);
 
@@ -163,6 +180,16 @@ int grantdb_expire(struct grantdb *db, int64_t now, long *removed, struct err *e
 /* The same, calling fn(addr, arg) for each grant removed (fn may be NULL). */
 int grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
     void (*fn)(const char *, void *), void *arg, struct err *e);
+/*
+ * A sweep removes a grant from grants.db and the expiry order, and queues
+ * its details and user entry for this (the 'x' entries of grants-meta.db),
+ * which reads and rewrites pages all over the file: done after the sweep,
+ * in commits of its own.  Remove what the first max queue entries left
+ * over (unless the address was granted again since): *tidied how many
+ * were done, *more whether the queue holds more.  0, or -1 and e.
+ */
+int grantdb_tidy(struct grantdb *db, long max, long *tidied, int *more, struct err *e);
+
 /*
  * Bring every grant that expires after latest (a clock that was ahead when
  * it was written) down to latest; *capped counts them. 0, or -1 and e.

@@ -4,15 +4,35 @@
  * this to finish a dead writer's journal without linking libdb.
  *
  * Journal layout (all numbers little-endian):
- *   "RGPAGES1"                                   magic, 8 bytes
- *   record*: type u8 ('W' write, 'T' truncate), file u8, 0 u16,
- *            length u32, offset u64, then length bytes for 'W'
- *   'E' u8, 0 u8, 0 u16, record count u32, FNV-1a 64 of all before it u64
+ *   header, JALIGN bytes: "RGJOURN2", the boot id of the boot that last
+ *            settled a commit here (16 bytes, /proc/sys/kernel/random/
+ *            boot_id), where the settled commits end u64, FNV-1a 64 of
+ *            those 32 bytes u64, zeros
+ *   block*, each at a multiple of JALIGN:
+ *     "RGPAGES1"                                   magic, 8 bytes
+ *     record*: type u8 ('W' write, 'T' truncate), file u8, 0 u16,
+ *              length u32, offset u64, then length bytes for 'W'
+ *     'E' u8, 0 u8, 0 u16, record count u32, FNV-1a 64 of the block before it u64
+ *     zeros to the next multiple of JALIGN, then one byte: not yet settled
  * The journal is one file made once, with the store (relaygate init), and
- * written in place: emptied, filled, and complete only once its end record,
- * whose count and checksum cover everything before it, is there.  A
- * journal without a valid end is a commit that never happened and is
- * emptied unread.  No file is ever created or renamed here, so a writer
+ * written in place.  A commit appends its block, and only once the block's
+ * end record, whose count and checksum cover the block, is there (and
+ * synced) has the change happened; a block without a valid end is a commit
+ * that never happened and is cut off unread.  Then the pages are written
+ * to the files, and either
+ *   - the files are flushed and the journal emptied (a checkpoint), or
+ *   - (a group commit) the block's last byte is cut off and the header
+ *     says the journal is settled up to here, in this boot: the files get
+ *     the pages from the page cache, and to disk at the next checkpoint.
+ * So the journal is empty, or a header and settled blocks (a multiple of
+ * JALIGN long), or it ends in a block whose writer died before settling
+ * it (one byte more), or in part of a block.  An opener finishes what is
+ * not settled; if the boot is not the header's, a crash may have lost any
+ * page written since the last checkpoint, so it applies every block
+ * again, which, like applying a block twice, is harmless.  A reader that
+ * cannot read the journal takes one written since the boot began (its
+ * mtime), a multiple of JALIGN long, for settled.
+ * No file is ever created or renamed here, so a writer
  * running with a borrowed group (relaygate-allow) leaves nothing it owns.
  * The checksum guards against torn writes, not against forgery: that the
  * journal belongs to the store's owner and only its group may write it is
@@ -36,13 +56,17 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stores/lock.h"
 #include "stores/pagelog.h"
 #include "stores/safefile.h"
 
-#define MAGIC "RGPAGES1"
+#define MAGIC "RGPAGES1"	/* a commit's block */
+#define JHEAD "RGJOURN2"	/* the header block */
+#define JALIGN 512		/* blocks start at multiples of this */
+#define FNV0 0xcbf29ce484222325ULL
 #define HDR 16
 #define IOV_BATCH 512	/* iovecs per call; Linux takes 1024 */
 
@@ -428,20 +452,124 @@ batch_add(struct batch *b, const void *p, size_t len)
 	return 0;
 }
 
+/* --- the journal's header and the boot it speaks of --- */
+
+/* This boot's id (/proc/sys/kernel/random/boot_id) into id: 0, or -1 unknown. */
+static int
+boot_id(unsigned char id[16])
+{
+	static unsigned char known[16];
+	static int state;	/* 0 unread, 1 known, -1 unknown */
+	char text[64];
+	ssize_t n;
+	int fd, i, k, hi = -1;
+
+	if (state == 0) {
+		state = -1;
+		if ((fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC)) >= 0) {
+			n = read(fd, text, sizeof text - 1);
+			close(fd);
+			for (i = k = 0; n > 0 && i < n && k < 16; i++) {
+				int c = text[i], v;
+
+				if (c == '-')
+					continue;
+				if (c >= '0' && c <= '9')
+					v = c - '0';
+				else if (c >= 'a' && c <= 'f')
+					v = c - 'a' + 10;
+				else
+					break;
+				if (hi < 0)
+					hi = v;
+				else {
+					known[k++] = (unsigned char)(hi << 4 | v);
+					hi = -1;
+				}
+			}
+			if (k == 16)
+				state = 1;
+		}
+	}
+	if (state < 0)
+		return -1;
+	memcpy(id, known, 16);
+	return 0;
+}
+
+/* When this boot began, on the wall clock (st_mtim's clock). */
+static struct timespec
+boot_began(void)
+{
+	struct timespec real, up, t;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	t.tv_sec = real.tv_sec - up.tv_sec;
+	t.tv_nsec = real.tv_nsec - up.tv_nsec;
+	if (t.tv_nsec < 0) {
+		t.tv_nsec += 1000000000L;
+		t.tv_sec--;
+	}
+	return t;
+}
+
+struct head {
+	int valid;
+	unsigned char boot[16];
+	uint64_t end;		/* where the settled commits end */
+};
+
+static void
+head_encode(unsigned char b[JALIGN], const unsigned char boot[16], uint64_t end)
+{
+	memset(b, 0, JALIGN);
+	memcpy(b, JHEAD, 8);
+	memcpy(b + 8, boot, 16);
+	put_le(b + 24, end, 8);
+	put_le(b + 32, fnv(FNV0, b, 32), 8);
+}
+
+static void
+head_decode(const unsigned char *b, size_t size, struct head *h)
+{
+	memset(h, 0, sizeof *h);
+	if (size < 40 || memcmp(b, JHEAD, 8) != 0 || get_le(b + 32, 8) != fnv(FNV0, b, 32))
+		return;
+	h->valid = 1;
+	memcpy(h->boot, b + 8, 16);
+	h->end = get_le(b + 24, 8);
+}
+
+/* Settled in this boot: every commit in the journal is in the files (as this boot's page cache holds them). */
+static int
+head_settled(const struct head *h, uint64_t size)
+{
+	unsigned char now[16];
+
+	return h->valid && h->end == size && boot_id(now) == 0 &&
+	    memcmp(now, h->boot, 16) == 0;
+}
+
 /*
- * Write recs[0, nrecs) to the journal jfd in place.  0: the end record is
- * there (and synced, with sync): the change has happened.  -1 and e:
- * nothing has happened (the journal is empty again, or lacks its end
- * record, so it is never applied).  1 and e: the end record was written but
- * syncing it failed and the journal could not be emptied again, so the next
- * opener would apply it: the change stands, and is reported as made.
+ * Write recs[0, nrecs) to the journal jfd as one block at offset at (a
+ * multiple of JALIGN; with head, the header block goes first, at 0): the
+ * block, its end record, padding to the next JALIGN and one byte more, the
+ * mark of a commit not yet settled.  0: the end record is there (and
+ * synced, with sync): the change has happened.  -1 and e: nothing has
+ * happened (the journal is cut back to where it was, or the block lacks
+ * its end record, so it is never applied).  1 and e: the end record was
+ * written but syncing it failed and the block could not be cut off again,
+ * so the next opener would apply it: the change stands, and is reported as
+ * made.  *end is where the block's padding ends.
  */
 static int
-write_journal(int jfd, const char *journal, const struct rec *recs, size_t nrecs,
-    int sync, struct err *e)
+write_block(int jfd, const char *journal, uint64_t at, const unsigned char *head,
+    const struct rec *recs, size_t nrecs, int sync, uint64_t *end, struct err *e)
 {
-	unsigned char *hdrs, end[HDR];
-	uint64_t sum = 0xcbf29ce484222325ULL;
+	static const unsigned char zeros[JALIGN], mark = 'U';
+	unsigned char *hdrs, last[HDR];
+	uint64_t sum = FNV0, len = 8;
 	struct batch *b;
 	size_t i;
 	int rc = -1, ended = 0;
@@ -456,7 +584,11 @@ write_journal(int jfd, const char *journal, const struct rec *recs, size_t nrecs
 	}
 	b->n = 0;
 	b->fd = jfd;
-	if (ftruncate(jfd, 0) < 0 || lseek(jfd, 0, SEEK_SET) < 0)
+	/* A new journal starts with its header; a block goes after the last. */
+	if ((head != NULL && ftruncate(jfd, 0) < 0) ||
+	    lseek(jfd, (off_t)(head ? 0 : at), SEEK_SET) < 0)
+		goto fail;
+	if (head != NULL && batch_add(b, head, JALIGN) < 0)
 		goto fail;
 	sum = fnv(sum, MAGIC, 8);
 	if (batch_add(b, MAGIC, 8) < 0)
@@ -467,10 +599,12 @@ write_journal(int jfd, const char *journal, const struct rec *recs, size_t nrecs
 
 		rec_header(h, r);
 		sum = fnv(sum, h, HDR);
+		len += HDR;
 		if (batch_add(b, h, HDR) < 0)
 			goto fail;
 		if (r->type == 'W') {
 			sum = fnv(sum, r->data, r->len);
+			len += r->len;
 			if (batch_add(b, r->data, r->len) < 0)
 				goto fail;
 		}
@@ -478,26 +612,30 @@ write_journal(int jfd, const char *journal, const struct rec *recs, size_t nrecs
 	/* The body first, then the end record that makes it a commit. */
 	if (batch_flush(b) < 0)
 		goto fail;
-	memset(end, 0, HDR);
-	end[0] = 'E';
-	put_le(end + 4, nrecs, 4);
-	put_le(end + 8, sum, 8);
-	if (batch_add(b, end, HDR) < 0 || batch_flush(b) < 0)
+	memset(last, 0, HDR);
+	last[0] = 'E';
+	put_le(last + 4, nrecs, 4);
+	put_le(last + 8, sum, 8);
+	len += HDR;
+	*end = at + (len + JALIGN - 1) / JALIGN * JALIGN;
+	if (batch_add(b, last, HDR) < 0 ||
+	    batch_add(b, zeros, (size_t)(*end - at - len)) < 0 ||
+	    batch_add(b, &mark, 1) < 0 || batch_flush(b) < 0)
 		goto fail;
 	ended = 1;
 	/* With sync, the end record on disk is the moment the change happens. */
-	if (sync && fsync(jfd) < 0)
+	if (sync && fdatasync(jfd) < 0)
 		goto fail;
 	rc = 0;
 	goto out;
 fail:
 	err_set(e, ERR_TEMP, errno, ended ? "fsync %s" : "write %s", journal);
-	if (ftruncate(jfd, 0) < 0 && ended) {
-		/* A whole journal stays, which the next opener applies: the
+	if (ftruncate(jfd, (off_t)(head ? 0 : at)) < 0 && ended) {
+		/* A whole block stays, which the next opener applies: the
 		 * change has happened after all, and must be said to have. */
 		rc = 1;
 	}
-	/* Else half a journal may stay; without its end record it is never applied. */
+	/* Else part of a block may stay; without its end record it is never applied. */
 out:
 	free(hdrs);
 	free(b);
@@ -594,14 +732,13 @@ apply_writes(const struct rec *recs, size_t from, size_t to, struct span *sp,
 	return 0;
 }
 
-/* Apply records in order to fds[file] (truncates split the order); then sync each. */
+/* Apply records in order to fds[file] (truncates split the order); nothing is synced. */
 static int
 apply(const struct rec *recs, size_t n, const int *fds, const char *const *names,
-    unsigned nfiles, int sync, struct err *e)
+    unsigned nfiles, struct err *e)
 {
 	struct span *sp;
 	size_t i, from = 0;
-	unsigned f;
 	int rc = -1;
 
 	for (i = 0; i < n; i++)
@@ -628,40 +765,10 @@ apply(const struct rec *recs, size_t n, const int *fds, const char *const *names
 		}
 		from = i + 1;
 	}
-	/* Start every file's write-back before waiting for any: the disk
-	 * works on all of them at once, and each fdatasync(2) then mostly
-	 * waits for its flush.  Only a hint: fdatasync says what failed. */
-	for (f = 0; sync && f < nfiles; f++)
-		if (fds[f] >= 0)
-			(void)sync_file_range(fds[f], 0, 0, SYNC_FILE_RANGE_WRITE);
-	for (f = 0; sync && f < nfiles; f++)
-		if (fds[f] >= 0 && fdatasync(fds[f]) < 0) {
-			err_set(e, ERR_TEMP, errno, "fsync %s", names[f]);
-			goto out;
-		}
 	rc = 0;
 out:
 	free(sp);
 	return rc;
-}
-
-/*
- * Empty the journal: the change is in the files, synced (with sync) before
- * this is called.  The emptying itself is not synced.  Should it be lost to
- * a crash, the journal comes back whole and is applied again over files
- * that already hold it: harmless, as nothing but a commit writes these
- * files, and a commit's first step rewrites the journal and syncs it, which
- * makes this emptying durable before any newer page reaches the files.
- */
-static int
-finish(int jfd, const char *journal, struct err *e)
-{
-	step();
-	if (ftruncate(jfd, 0) < 0) {
-		err_set(e, ERR_TEMP, errno, "empty %s", journal);
-		return -1;
-	}
-	return 0;
 }
 
 /* Reserve the first len bytes of fd (name) without changing its size. 0, or -1 and e. */
@@ -712,29 +819,108 @@ reserve(const struct rec *recs, size_t n, const int *fds, const char *const *nam
 	return 0;
 }
 
-/* Journal, apply and empty recs[0, n) on fds: pagelog_commit's steps. */
+/*
+ * Make the files durable and empty the journal (a checkpoint): every
+ * change the journal holds is then in the files on disk.  The emptying
+ * itself is not synced.  Should it be lost to a crash, the journal comes
+ * back and is applied again over files that already hold it: harmless, as
+ * nothing but a commit writes these files, and a commit first writes its
+ * block and syncs the journal, which makes the emptying durable before any
+ * newer page reaches the files.
+ */
+static int
+checkpoint(int jfd, const char *journal, const int *fds, const char *const *names,
+    unsigned nfiles, int sync, struct err *e)
+{
+	unsigned f;
+
+	/* Start every file's write-back before waiting for any: the disk
+	 * works on all of them at once, and each fdatasync(2) then mostly
+	 * waits for its flush.  Only a hint: fdatasync says what failed. */
+	for (f = 0; sync && f < nfiles; f++)
+		if (fds[f] >= 0)
+			(void)sync_file_range(fds[f], 0, 0, SYNC_FILE_RANGE_WRITE);
+	for (f = 0; sync && f < nfiles; f++)
+		if (fds[f] >= 0 && fdatasync(fds[f]) < 0) {
+			err_set(e, ERR_TEMP, errno, "fsync %s", names[f]);
+			return -1;
+		}
+	step();
+	if (ftruncate(jfd, 0) < 0) {
+		err_set(e, ERR_TEMP, errno, "empty %s", journal);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A group commit applied: cut off the block's mark and say in the header
+ * where the settled commits end.  Nothing is synced: the block is, and a
+ * crash before the files are (at the next checkpoint) is what the boot id
+ * in the header is for.
+ */
+static int
+settle(int jfd, const char *journal, const unsigned char boot[16], uint64_t end,
+    struct err *e)
+{
+	unsigned char h[JALIGN];
+
+	step();
+	head_encode(h, boot, end);
+	if (ftruncate(jfd, (off_t)end) < 0 || pwrite(jfd, h, JALIGN, 0) != JALIGN) {
+		err_set(e, ERR_TEMP, errno, "write %s", journal);
+		return -1;
+	}
+	return 0;
+}
+
+/* Journal, apply and settle or checkpoint recs[0, n) on fds: pagelog_commit's steps. */
 static int
 commit_recs(int jfd, const char *journal, const struct rec *recs, size_t n,
-    const int *fds, const char *const *names, unsigned nfiles, int sync, struct err *e)
+    const int *fds, const char *const *names, unsigned nfiles, int sync, int group,
+    struct err *e)
 {
-	int r;
+	unsigned char boot[16], head[JALIGN];
+	struct stat st;
+	uint64_t at, end;
+	int r, known;
 
 	/* The space first: a full disk stops the change here, before it happens. */
 	if (reserve(recs, n, fds, names, nfiles, e) < 0)
 		return -1;
-	if ((r = write_journal(jfd, journal, recs, n, sync, e)) < 0)
+	if (fstat(jfd, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", journal);
+		return -1;
+	}
+	if ((known = boot_id(boot) == 0) == 0)
+		memset(boot, 0, sizeof boot);
+	/* After the settled commits, or a new journal.  (Its opener has
+	 * finished whatever was not settled.) */
+	at = (uint64_t)st.st_size;
+	if (at % JALIGN != 0) {
+		err_set(e, ERR_TEMP, 0, "%s holds a commit that was not finished; "
+		    "nothing written (the next opener finishes it)", journal);
+		return -1;
+	}
+	if (at == 0) {
+		head_encode(head, boot, JALIGN);
+		at = JALIGN;
+	}
+	if ((r = write_block(jfd, journal, at, st.st_size == 0 ? head : NULL, recs, n,
+	    sync, &end, e)) < 0)
 		return -1;
 	step();
 	/* The change has happened: the journal's end record is there.  Should
 	 * applying it fail, it stays for the next opener to finish. */
-	if (r > 0 || apply(recs, n, fds, names, nfiles, sync, e) < 0 ||
-	    finish(jfd, journal, e) < 0)
+	if (r > 0 || apply(recs, n, fds, names, nfiles, e) < 0)
 		return 1;
-	return 0;
+	if (group && known && sync && end <= PAGELOG_GROUP_MAX)
+		return settle(jfd, journal, boot, end, e) < 0 ? 1 : 0;
+	return checkpoint(jfd, journal, fds, names, nfiles, sync, e) < 0 ? 1 : 0;
 }
 
 int
-pagelog_commit(int jfd, const char *journal, int sync, struct err *e)
+pagelog_commit(int jfd, const char *journal, int sync, int group, struct err *e)
 {
 	int fds[PAGELOG_FILES];
 	const char *names[PAGELOG_FILES];
@@ -748,129 +934,19 @@ pagelog_commit(int jfd, const char *journal, int sync, struct err *e)
 		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
 	}
 	if ((r = commit_recs(jfd, journal, pl.recs, pl.nrecs, fds, names, PAGELOG_FILES,
-	    sync, e)) != 0)
+	    sync, group, e)) != 0)
 		return r;	/* 1: what is held stays, so this session reads what it committed */
 	drop_held();	/* the session goes on, watching the same files */
 	return 0;
 }
 
-/*
- * Read the whole journal from jfd: 1 and *recs when it is complete, 0
- * when it is not (a commit that never happened), -1 and e.
- */
-static int
-load(int jfd, const char *journal, unsigned char **buf, struct rec **recs,
-    size_t *nrecs, unsigned nfiles, struct err *e)
-{
-	struct stat st;
-	unsigned char *b = NULL;
-	struct rec *r = NULL;
-	size_t pos, n = 0, cap = 0, size;
-	uint64_t sum = 0xcbf29ce484222325ULL;
-	ssize_t got;
-
-	if (fstat(jfd, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "stat %s", journal);
-		return -1;
-	}
-	size = (size_t)st.st_size;
-	if ((b = malloc(size ? size : 1)) == NULL) {
-		err_set(e, ERR_TEMP, ENOMEM, "read %s", journal);
-		return -1;
-	}
-	for (pos = 0; pos < size; pos += (size_t)got)
-		if ((got = pread(jfd, b + pos, size - pos, (off_t)pos)) <= 0) {
-			err_set(e, ERR_TEMP, got < 0 ? errno : EIO, "read %s", journal);
-			goto fail_io;
-		}
-
-	if (size < 8 + HDR || memcmp(b, MAGIC, 8) != 0)
-		goto incomplete;
-	sum = fnv(sum, b, 8);
-	for (pos = 8; pos + HDR <= size; ) {
-		const unsigned char *h = b + pos;
-		uint32_t len = (uint32_t)get_le(h + 4, 4);
-
-		if (h[0] == 'E') {
-			if (pos + HDR != size || get_le(h + 4, 4) != n ||
-			    get_le(h + 8, 8) != sum)
-				goto incomplete;
-			*buf = b;
-			*recs = r;
-			*nrecs = n;
-			return 1;
-		}
-		if ((h[0] != 'W' && h[0] != 'T') || h[1] >= nfiles ||
-		    (h[0] == 'W' && (len == 0 || len > size - pos - HDR)))
-			goto incomplete;
-		if (n == cap) {
-			struct rec *nr;
-			cap = cap ? cap * 2 : 64;
-			if ((nr = realloc(r, cap * sizeof *nr)) == NULL) {
-				err_set(e, ERR_TEMP, ENOMEM, "read %s", journal);
-				goto fail_io;
-			}
-			r = nr;
-		}
-		memset(&r[n], 0, sizeof r[n]);
-		r[n].type = h[0];
-		r[n].file = h[1];
-		r[n].off = get_le(h + 8, 8);
-		if (h[0] == 'W') {
-			r[n].len = len;
-			r[n].data = b + pos + HDR;
-		}
-		sum = fnv(sum, h, HDR);
-		pos += HDR;
-		if (h[0] == 'W') {
-			sum = fnv(sum, b + pos, len);
-			pos += len;
-		}
-		n++;
-	}
-incomplete:
-	free(b);
-	free(r);
-	return 0;
-fail_io:
-	free(b);
-	free(r);
-	return -1;
-}
-
 int
-pagelog_recover(int jfd, const char *journal, const int *fds, const char *const *names,
-    unsigned nfiles, int sync, struct err *e)
+pagelog_flush(int jfd, const char *journal, int sync, struct err *e)
 {
-	unsigned char *buf = NULL;
-	struct rec *recs = NULL;
-	size_t n = 0;
-	int r, rc = -1;
-
-	if (nfiles > PAGELOG_FILES) {
-		err_set(e, ERR_PERM, EINVAL, "recover %s", journal);
-		return -1;
-	}
-	if ((r = load(jfd, journal, &buf, &recs, &n, nfiles, e)) < 0)
-		return -1;
-	if (r == 0)	/* nothing there, or a commit that never happened */
-		return finish(jfd, journal, e) < 0 ? -1 : 0;
-	if (apply(recs, n, fds, names, nfiles, sync, e) == 0 &&
-	    finish(jfd, journal, e) == 0)
-		rc = 1;
-	free(recs);
-	free(buf);
-	return rc;
-}
-
-int
-pagelog_check(int jfd, const char *journal, unsigned nfiles, struct err *e)
-{
-	unsigned char *buf = NULL;
-	struct rec *recs = NULL;
+	int fds[PAGELOG_FILES];
+	const char *names[PAGELOG_FILES];
 	struct stat st;
-	size_t n = 0;
-	int r;
+	unsigned f;
 
 	if (fstat(jfd, &st) < 0) {
 		err_set(e, ERR_TEMP, errno, "stat %s", journal);
@@ -878,11 +954,11 @@ pagelog_check(int jfd, const char *journal, unsigned nfiles, struct err *e)
 	}
 	if (st.st_size == 0)
 		return 0;
-	if ((r = load(jfd, journal, &buf, &recs, &n, nfiles, e)) < 0)
-		return -1;
-	free(recs);
-	free(buf);
-	return r == 1 ? 1 : 2;
+	for (f = 0; f < PAGELOG_FILES; f++) {
+		fds[f] = pl.w[f].fd;
+		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
+	}
+	return checkpoint(jfd, journal, fds, names, PAGELOG_FILES, sync, e);
 }
 
 /* The whole of fd (name), malloc'd, into *buf and *n. 0, or -1 and e. */
@@ -911,6 +987,179 @@ slurp(int fd, const char *name, unsigned char **buf, size_t *n, struct err *e)
 			return -1;
 		}
 	return 0;
+}
+
+/*
+ * The block at b[pos, size): its records appended to *recs (pointing into
+ * b) and the offset after its end record in *next; 1 when it is whole, 0
+ * when it is not (a commit that never happened), -1 out of memory.
+ */
+static int
+parse_block(const unsigned char *b, size_t size, size_t pos, unsigned nfiles,
+    struct rec **recs, size_t *n, size_t *cap, size_t *next)
+{
+	uint64_t sum = FNV0;
+	size_t count = 0, first = *n;
+
+	if (pos > size || size - pos < 8 + HDR || memcmp(b + pos, MAGIC, 8) != 0)
+		return 0;
+	sum = fnv(sum, b + pos, 8);
+	for (pos += 8; pos + HDR <= size; ) {
+		const unsigned char *h = b + pos;
+		uint32_t len = (uint32_t)get_le(h + 4, 4);
+
+		if (h[0] == 'E') {
+			if (get_le(h + 4, 4) != count || get_le(h + 8, 8) != sum)
+				break;
+			*next = pos + HDR;
+			return 1;
+		}
+		if ((h[0] != 'W' && h[0] != 'T') || h[1] >= nfiles ||
+		    (h[0] == 'W' && (len == 0 || len > size - pos - HDR)))
+			break;
+		if (*n == *cap) {
+			struct rec *nr;
+			size_t c = *cap ? *cap * 2 : 64;
+
+			if ((nr = realloc(*recs, c * sizeof *nr)) == NULL)
+				return -1;
+			*recs = nr;
+			*cap = c;
+		}
+		memset(&(*recs)[*n], 0, sizeof **recs);
+		(*recs)[*n].type = h[0];
+		(*recs)[*n].file = h[1];
+		(*recs)[*n].off = get_le(h + 8, 8);
+		if (h[0] == 'W') {
+			(*recs)[*n].len = len;
+			(*recs)[*n].data = (unsigned char *)(uintptr_t)(b + pos + HDR);
+		}
+		sum = fnv(sum, h, HDR);
+		pos += HDR;
+		if (h[0] == 'W') {
+			sum = fnv(sum, b + pos, len);
+			pos += len;
+		}
+		(*n)++;
+		count++;
+	}
+	*n = first;	/* a block without its end: none of it */
+	return 0;
+}
+
+/* What the journal calls for. */
+struct plan {
+	enum { P_NOTHING, P_APPLY, P_GARBAGE } what;
+	struct rec *recs;	/* P_APPLY: the whole commits to apply, in order */
+	size_t n, cap;
+	uint64_t keep;		/* P_NOTHING: the settled length to cut it to */
+};
+
+/*
+ * Read the journal b (size bytes) into p: the whole commits not known to be
+ * in the files (after a boot that is not the header's, every one of them),
+ * or nothing to do (p->keep: how much of it stays), or garbage: only a
+ * commit that never happened.  0, or -1 and e.
+ */
+static int
+plan(const unsigned char *b, size_t size, unsigned nfiles, struct plan *p,
+    const char *journal, struct err *e)
+{
+	struct head h;
+	size_t pos, next;
+	int r, whole = 0;
+
+	memset(p, 0, sizeof *p);
+	p->what = P_NOTHING;
+	if (size == 0)
+		return 0;
+	if (size >= 8 && memcmp(b, MAGIC, 8) == 0) {
+		/* A journal of one commit at its start: earlier versions' layout. */
+		pos = 0;
+	} else {
+		head_decode(b, size, &h);
+		if (head_settled(&h, size)) {
+			p->keep = size;
+			return 0;
+		}
+		/* The same boot: only what comes after the settled commits.
+		 * Another boot: every commit, as the files may have lost any
+		 * page written since the last checkpoint. */
+		pos = JALIGN;
+		if (h.valid && h.end >= JALIGN && h.end % JALIGN == 0 && h.end <= size &&
+		    head_settled(&h, h.end))
+			pos = (size_t)(p->keep = h.end);
+	}
+	while ((r = parse_block(b, size, pos, nfiles, &p->recs, &p->n, &p->cap, &next)) == 1) {
+		whole++;
+		pos = (next + JALIGN - 1) / JALIGN * JALIGN;
+	}
+	if (r < 0) {
+		err_set(e, ERR_TEMP, ENOMEM, "read %s", journal);
+		free(p->recs);
+		p->recs = NULL;
+		return -1;
+	}
+	if (whole > 0)
+		p->what = P_APPLY;
+	else if (p->keep == 0)
+		p->what = P_GARBAGE;
+	return 0;
+}
+
+int
+pagelog_recover(int jfd, const char *journal, const int *fds, const char *const *names,
+    unsigned nfiles, int sync, struct err *e)
+{
+	unsigned char *buf = NULL;
+	struct plan p;
+	size_t size;
+	int rc = -1;
+
+	if (nfiles > PAGELOG_FILES) {
+		err_set(e, ERR_PERM, EINVAL, "recover %s", journal);
+		return -1;
+	}
+	if (slurp(jfd, journal, &buf, &size, e) < 0)
+		return -1;
+	if (plan(buf, size, nfiles, &p, journal, e) < 0)
+		goto out;
+	if (p.what == P_APPLY) {
+		if (apply(p.recs, p.n, fds, names, nfiles, e) == 0 &&
+		    checkpoint(jfd, journal, fds, names, nfiles, sync, e) == 0)
+			rc = 1;
+	} else if (p.keep == size) {
+		rc = 0;		/* settled: nothing to do */
+	} else {
+		/* A commit that never happened is cut off unread. */
+		step();
+		if (ftruncate(jfd, (off_t)p.keep) < 0)
+			err_set(e, ERR_TEMP, errno, "empty %s", journal);
+		else
+			rc = 0;
+	}
+	free(p.recs);
+out:
+	free(buf);
+	return rc;
+}
+
+int
+pagelog_check(int jfd, const char *journal, unsigned nfiles, struct err *e)
+{
+	unsigned char *buf = NULL;
+	struct plan p;
+	size_t size;
+	int r;
+
+	if (slurp(jfd, journal, &buf, &size, e) < 0)
+		return -1;
+	r = plan(buf, size, nfiles, &p, journal, e);
+	free(p.recs);
+	free(buf);
+	if (r < 0)
+		return -1;
+	return p.what == P_APPLY ? 1 : p.what == P_GARBAGE ? 2 : 0;
 }
 
 int
@@ -952,12 +1201,35 @@ pagelog_replace(int jfd, const char *journal, const int *dst, const char *const 
 		recs[nrecs].off = size[f];
 		nrecs++;
 	}
-	rc = commit_recs(jfd, journal, recs, nrecs, dst, names, nfiles, sync, e);
+	rc = commit_recs(jfd, journal, recs, nrecs, dst, names, nfiles, sync, 0, e);
 out:
 	for (f = 0; f < nfiles; f++)
 		free(data[f]);
 	free(recs);
 	return rc;
+}
+
+/* The journal was last written in this boot (by its mtime). */
+static int
+written_this_boot(const struct stat *st)
+{
+	struct timespec b = boot_began();
+
+	return st->st_mtim.tv_sec > b.tv_sec ||
+	    (st->st_mtim.tv_sec == b.tv_sec && st->st_mtim.tv_nsec >= b.tv_nsec);
+}
+
+/* The journal jfd, size bytes, holds only commits settled in this boot (its header says so). */
+static int
+settled(int jfd, off_t size)
+{
+	unsigned char b[40];
+	struct head h;
+
+	if (pread(jfd, b, sizeof b, 0) != (ssize_t)sizeof b)
+		return 0;
+	head_decode(b, sizeof b, &h);
+	return head_settled(&h, (uint64_t)size);
 }
 
 int
@@ -974,12 +1246,15 @@ pagelog_finish(int lockfd, const char *lockpath, int jfd, const char *journal,
 		return -1;
 	}
 	if (shared) {
-		/* A reader learns from the size alone whether there is work to do. */
+		/* A reader learns from its stat alone whether there is work to
+		 * do: nothing when it is empty, or holds only commits settled in
+		 * this boot (a multiple of JALIGN long, and written since the
+		 * boot began; see the top of this file). */
 		if (lstat(journal, &st) < 0)
 			return errno == ENOENT ? 0 : (err_set(e, ERR_TEMP, errno, "stat %s", journal), -1);
 		if (safefile_check(-1, journal, SAFEFILE_ANY_OWNER, &st, e) < 0)
 			return -1;
-		if (st.st_size == 0)
+		if (st.st_size == 0 || (st.st_size % JALIGN == 0 && written_this_boot(&st)))
 			return 0;
 		if (lock_path(lockfd, lockpath, LOCK_EX, timeout_ms, e) < 0)
 			return -1;
@@ -994,7 +1269,7 @@ pagelog_finish(int lockfd, const char *lockpath, int jfd, const char *journal,
 			err_set(e, ERR_TEMP, errno, "stat %s", journal);
 			return -1;
 		}
-		if (st.st_size == 0)
+		if (st.st_size == 0 || (st.st_size % JALIGN == 0 && settled(jfd, st.st_size)))
 			return 0;
 	}
 	for (f = 0; f < PAGELOG_FILES; f++)

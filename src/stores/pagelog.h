@@ -50,33 +50,51 @@ int pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name)
 
 /*
  * Make the held writes happen: reserve the space they need in each file,
- * journal (to jfd, open for writing; journal is its name for messages),
- * fsync (when sync), apply, empty the journal; the session goes on with
- * nothing held.  0 done; -1 and e: nothing has changed (a full disk is
- * found here, before the journal's end record); 1 and e: done (the end
- * record is there) but applying it failed, so the next pagelog_recover
- * finishes the work; what is held stays, so this session reads what it
- * committed.
+ * append them to the journal (jfd, open for writing; journal is its name
+ * for messages) as one block with its end record, sync the journal (with
+ * sync: one flush, the moment of the change), and apply them to the
+ * files.  Then, with group (and sync, and a journal under
+ * PAGELOG_GROUP_MAX), the block stays in the journal, settled: the files
+ * are flushed later, for many commits at once, by a checkpoint (a commit
+ * without group, or pagelog_flush).  Without group, the checkpoint is
+ * now: the files are flushed and the journal emptied.  The session goes on
+ * with nothing held.  0 done; -1 and e: nothing has changed (a full disk
+ * is found here, before the end record); 1 and e: done (the end record is
+ * there) but what follows failed, so the next opener finishes the work;
+ * what is held stays, so this session reads what it committed.
  */
-int pagelog_commit(int jfd, const char *journal, int sync, struct err *e);
+#define PAGELOG_GROUP_MAX (1u << 20)
+int pagelog_commit(int jfd, const char *journal, int sync, int group, struct err *e);
+
+/*
+ * A checkpoint in this session: flush the watched files (with sync) and
+ * empty the journal jfd, making every settled commit durable in the files.
+ * 0, or -1 and e.
+ */
+int pagelog_flush(int jfd, const char *journal, int sync, struct err *e);
 
 /* Drop what is held and stop watching: the end of every session, committed or not. */
 void pagelog_end(void);
 
 /*
- * Finish or discard what a dead process left in the journal jfd (open for
- * writing): a complete journal is applied to fds[file_no] (names[file_no]
- * in messages) and emptied, an unfinished one is emptied.  1 when a journal
- * was applied, 0 when there was none, -1 and e on failure.
+ * Finish what the journal jfd (open for writing) holds that the files may
+ * lack: in the boot that wrote it, a whole commit after the settled ones
+ * (its writer died before it was settled); in a later boot, every commit
+ * in it (a crash may have lost any page written to the files since the
+ * last checkpoint).  Those are applied to fds[file_no] (names[file_no] in
+ * messages), flushed, and the journal emptied; a commit that never
+ * happened (no valid end record) is cut off unread.  1 when something was
+ * applied, 0 when nothing was, -1 and e on failure.
  */
 int pagelog_recover(int jfd, const char *journal, const int *fds,
     const char *const *names, unsigned nfiles, int sync, struct err *e);
 
 /*
  * What the journal jfd (open for reading) holds, changing nothing: 0
- * empty, 1 a whole change a dead writer left (the next opener applies it),
- * 2 something without a valid end record (a commit that never happened:
- * the next opener empties it unread), -1 and e when it cannot be read.
+ * nothing to do (empty, or commits settled in this boot), 1 whole commits
+ * the files may lack (the next opener applies them), 2 only something
+ * without a valid end record (a commit that never happened: the next
+ * opener cuts it off unread), -1 and e when it cannot be read.
  */
 int pagelog_check(int jfd, const char *journal, unsigned nfiles, struct err *e);
 

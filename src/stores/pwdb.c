@@ -266,7 +266,7 @@ pwdb_commit(struct pwdb *db, struct err *e)
 		bdbfile_err(e, ret, "write", db->path);
 		return -1;
 	}
-	if (pagelog_commit(db->jfd, db->jpath, db->sync, e) < 0)
+	if (pagelog_commit(db->jfd, db->jpath, db->sync, 0, e) < 0)
 		return -1;
 	db->dirty = 0;
 	return 0;

@@ -312,7 +312,7 @@ a_file_of_the_other_byte_order_reads_the_same(void **s)
 	fd = open(path_in("t.db"), O_RDONLY);
 	assert_int_equal(pread(fd, m, sizeof m, 0), (ssize_t)sizeof m);
 	close(fd);
-	assert_memory_equal(m + 12, "\0\x05\x31\x62", 4);	/* big-endian: swapped here */
+	assert_memory_equal(m + 12, "\0\x05\x31\x62", 4);	/* big-endian: the other order, here */
 	all_same(path_in("t.db"), k, n, &found);
 	assert_true(found > 0);
 	free(k);
@@ -320,10 +320,11 @@ a_file_of_the_other_byte_order_reads_the_same(void **s)
 
 /*
  * Items of type itype on the pages of type ptype in the file at path (ps
- * bytes a page, native byte order); keys only (items 0, 2, 4...) on leaves.
+ * bytes a page, native byte order); on leaves the keys only (items 0, 2,
+ * 4...), or with data set the data items only.
  */
 static size_t
-count_items(const char *path, unsigned ps, unsigned ptype, unsigned itype)
+count_items(const char *path, unsigned ps, unsigned ptype, unsigned itype, int data)
 {
 	unsigned char *b = malloc(ps);
 	size_t count = 0;
@@ -336,7 +337,7 @@ count_items(const char *path, unsigned ps, unsigned ptype, unsigned itype)
 		if (b[25] != ptype)
 			continue;
 		memcpy(&ents, b + 20, 2);
-		for (i = 0; i < ents; i += ptype == 5 ? 2 : 1) {
+		for (i = ptype == 5 && data; i < ents; i += ptype == 5 ? 2 : 1) {
 			memcpy(&o, b + 26 + 2 * i, 2);
 			count += (b[o + 2] & 0x7f) == itype;
 		}
@@ -360,8 +361,8 @@ long_keys_on_overflow_pages_are_compared_as_libdb_does(void **s)
 	k = keys_make(n, 1, 300);
 	keys_pad(k, n, 150);
 	file_make(path_in("t.db"), 512, 0, k, n);
-	assert_true(count_items(path_in("t.db"), 512, 5, 3) > n / 2);
-	assert_true(count_items(path_in("t.db"), 512, 3, 3) > 10);
+	assert_true(count_items(path_in("t.db"), 512, 5, 3, 0) > n / 2);
+	assert_true(count_items(path_in("t.db"), 512, 3, 3, 0) > 10);
 	all_same(path_in("t.db"), k, n, &found);
 	assert_true(found > n / 2);
 	free(k);
@@ -761,6 +762,12 @@ a_cycle_in_the_tree_or_an_overflow_chain_is_damaged(void **s)
 	assert_non_null(strstr(e.msg, rd.path));
 	assert_int_equal(btread_get(&rd.t, "big", 3, v, 100, &n, &e), 1);	/* the first page is sound */
 	reader_close(&rd);
+	/* One that leads back to itself a byte at a time: no more pages than the file has. */
+	patch(path_in("t.db"), (off_t)first * 512 + 22, "\1\0", 2);
+	reader_open(&rd, path_in("t.db"));
+	assert_int_equal(btread_get(&rd.t, "big", 3, v, sizeof v, &n, &e), -1);
+	assert_non_null(strstr(e.msg, "more pages than the file"));
+	reader_close(&rd);
 	/* One that ends too soon. */
 	pg = 0;
 	patch(path_in("t.db"), (off_t)first * 512 + 16, &pg, 4);
@@ -889,7 +896,8 @@ a_grants_store_reads_as_grantdb_reads_it(void **s)
 	reader_close(&rd);
 	grantdb_close(gdb);
 
-	/* grants-meta.db: every key of it, libdb's cursor against btread. */
+	/* grants-meta.db: every key of it, libdb's cursor against btread; pins' details overflow. */
+	assert_true(count_items(path_in(GRANTDB_META), 1024, 5, 3, 1) > 0);
 	mdb = db_read(path_in(GRANTDB_META));
 	reader_open(&meta, path_in(GRANTDB_META));
 	assert_int_equal(mdb->cursor(mdb, NULL, &c, 0), 0);
