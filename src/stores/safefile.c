@@ -73,19 +73,6 @@ open_failed(const char *path, struct err *e)
 		err_set(e, ERR_TEMP, errno, "open %s", path);
 }
 
-/* Back to blocking I/O: O_NONBLOCK was only there so that a FIFO could not hold the open. */
-static int
-blocking(int fd, const char *path, struct err *e)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		err_set(e, ERR_TEMP, errno, "fcntl %s", path);
-		return -1;
-	}
-	return 0;
-}
-
 int
 safefile_open(const char *path, int flags, uid_t owner, struct stat *st,
     struct err *e)
@@ -106,7 +93,9 @@ safefile_open(const char *path, int flags, uid_t owner, struct stat *st,
 		close(fd);
 		return -1;
 	}
-	if (safefile_check(fd, path, owner, &s, e) < 0 || blocking(fd, path, e) < 0) {
+	/* A regular file, checked: O_NONBLOCK changes nothing for it, and
+	 * stays (it was only there so that opening a FIFO could not hang). */
+	if (safefile_check(fd, path, owner, &s, e) < 0) {
 		close(fd);
 		return -1;
 	}

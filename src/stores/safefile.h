@@ -26,7 +26,8 @@
  * Open the existing file path with flags (O_RDONLY or O_RDWR; O_CREAT is
  * not allowed), refusing a link, anything but a regular file, and (owner
  * not SAFEFILE_ANY_OWNER) a file of another owner or writable by others.
- * The fd (close-on-exec, blocking again), *st filled if st; or -1 and e,
+ * The fd (close-on-exec; O_NONBLOCK, which a regular file ignores, left
+ * set), *st filled if st; or -1 and e,
  * e->errnum ENOENT for a missing file.
  */
 int safefile_open(const char *path, int flags, uid_t owner, struct stat *st,
