@@ -42,8 +42,9 @@
  *                   first writer that opens it.
  *
  *   grants.lock     the turnstile (below); an empty file.
- *   grants.journal  the page journal of the last change (pagelog.h): empty
- *                   but while a change is applied or after a writer died.
+ *   grants.journal  the page journal (pagelog.h): empty, or the changes
+ *                   since the files were last flushed (group commits,
+ *                   grantdb_opts.group), or a change a writer died in.
  *
  * All four are made once, by grantdb_init (relaygate init), owned by the
  * store's user and group with fixed modes; nothing else ever creates a
