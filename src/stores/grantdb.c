@@ -542,17 +542,43 @@ entry_current(enum grantdb_index ix, const struct grant *kg, const struct grant 
 }
 
 /*
- * Is g (from its details) a grant a sweep has removed, whose details and
- * user entry wait for grantdb_tidy?  Only a timed grant expired by now can
- * be: grants.db says.  1 yes, 0 no, -1 and e.
+ * "W": the latest moment a sweep swept up to (its now), 0 when none did:
+ * 0 and *w, or -1 and e.  A sweep may run with a clock ahead of a reader's
+ * (relaygate expire under faketime, say), so what it left over may not yet
+ * look expired to the reader: "W" says how far to look.
  */
 static int
-swept(struct grantdb *db, const struct grant *g, int64_t now, struct err *e)
+swept_to(struct grantdb *db, int64_t *w, struct err *e)
+{
+	unsigned char b[8];
+	size_t n;
+	int r;
+
+	*w = 0;
+	if (db->meta == NULL)
+		return 0;
+	if ((r = get_into(db->meta, "W", 1, b, sizeof b, &n, db->l.mpath, "the sweep mark", e)) < 0)
+		return -1;
+	if (r == 1 && n != 8)
+		return damaged(e, db->l.mpath, "the sweep mark");
+	if (r == 1)
+		*w = (int64_t)grantrec_be64_get(b);
+	return 0;
+}
+
+/*
+ * Is g (from its details) a grant a sweep has removed, whose details and
+ * user entry wait for grantdb_tidy?  Only a timed grant that expired by
+ * upto (the later of now and "W") can be: grants.db says.  1 yes, 0 no,
+ * -1 and e.
+ */
+static int
+swept(struct grantdb *db, const struct grant *g, int64_t upto, struct err *e)
 {
 	int64_t expires;
 	int pinned, r;
 
-	if (g->pinned || g->expires > now)
+	if (g->pinned || g->expires > upto)
 		return 0;
 	if ((r = grantdb_lookup(db, g->addr, &expires, &pinned, e)) < 0)
 		return -1;
@@ -567,6 +593,7 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 {
 	unsigned char kb[GRANTDB_KEY_MAX + 1], v[META_MAX];
 	struct grant kg, g;
+	int64_t w;
 	u_int32_t flag;
 	int ret, r, rc = 0, with_value = details && ix == GRANTDB_BY_ADDR;
 	DBC *c;
@@ -579,6 +606,12 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 	if (slen > GRANTDB_KEY_MAX) {
 		err_set(e, ERR_PERM, 0, "read %s: position too long", db->l.mpath);
 		return -1;
+	}
+	if (details && ix != GRANTDB_BY_EXPIRY) {
+		if (swept_to(db, &w, e) < 0)
+			return -1;
+		if (w > now)
+			now = w;
 	}
 	if (slen == 0) {
 		kb[0] = (unsigned char)(ix_prefix(ix) + (backward ? 1 : 0));
@@ -932,6 +965,21 @@ prefetch(int fd, const char *path, const struct btread_key *keys, size_t n)
 	btread_close(&t);
 }
 
+/* Move "W" (swept_to) on to now, never back. 0, or -1 and e. */
+static int
+mark_swept(struct grantdb *db, int64_t now, struct err *e)
+{
+	unsigned char b[8];
+	int64_t w;
+
+	if (swept_to(db, &w, e) < 0)
+		return -1;
+	if (w >= now)
+		return 0;
+	grantrec_be64_put(b, (uint64_t)now);
+	return put_key(db->meta, "W", 1, b, sizeof b, db->l.mpath, e);
+}
+
 /* prefetch for grants.db's records of due[0, n). */
 static void
 prefetch_grants(struct grantdb *db, const struct due *due, size_t n)
@@ -991,6 +1039,8 @@ grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
 		}
 	} while (rc == 0 && n == BATCH);
 	free(due);
+	if (rc == 0 && *removed > 0)
+		rc = mark_swept(db, now, e);
 	return rc;
 }
 
@@ -2196,6 +2246,10 @@ verify_meta(struct fsck *x, DB *grants, DB *meta)
 				say(x, 1, "%s: the counts say %ld grants (%ld pinned), a walk of %s finds %ld (%ld)",
 				    x->mpath, (long)grantrec_be64_get(vb), (long)grantrec_be64_get(vb + 8), x->gpath,
 				    x->t->grants, x->t->pinned);
+		} else if (k.size == 1 && kb[0] == 'W') {
+			/* How far sweeps have swept (swept_to). */
+			if (v.size != 8)
+				say(x, 1, "%s: a damaged sweep mark", x->mpath);
 		} else if (k.size == 1 && kb[0] == 'S') {
 			/* relaygate sync's change log: its state ... */
 			if (v.size != STATE_SIZE || (vb[24] & ~1) != 0 || grantrec_be64_get(vb) < 1 ||

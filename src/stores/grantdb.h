@@ -23,6 +23,7 @@
  *                     'x' EXPIRY A      a grant a sweep removed, whose 'a'
  *                                       and 'u' entries are still to go
  *                                       (grantdb_tidy)
+ *                     "W"               the latest now a sweep swept up to
  *                   Every change updates all of them in the same commit,
  *                   but a sweep: it removes the grant from grants.db and
  *                   the expiry order and queues the rest ('x'), which
