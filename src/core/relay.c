@@ -202,16 +202,13 @@ relay_expire_each(const struct config *c, int64_t now, long *removed,
 	long capped;
 
 	*removed = 0;
-	/* A sweep may touch many pages: give libdb room to hold them. */
-	if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
+	/* A sweep may touch many pages: give libdb room to hold them.  A group
+	 * commit: the journal is flushed, the files at the tidy's checkpoint. */
+	if ((db = open_store_as(c, GRANTDB_WRITE, 64u << 20, 1, e)) == NULL)
 		return -1;
 	/* And a grant from a clock that was ahead lives no longer than the longest lifetime from now. */
 	if (grantdb_expire_each(db, now, removed, fn, arg, e) < 0 ||
 	    grantdb_cap_expiry(db, now + RELAY_TTL_MAX, &capped, e) < 0)
-		return finish(db, -1, e);
-	/* Every sweep is also a checkpoint: the logins' group commits since
-	 * the last one reach the files on disk here, together. */
-	if (grantdb_commit(db, e) < 0 || grantdb_flush(db, e) < 0)
 		return finish(db, -1, e);
 	return finish(db, 0, e);
 }
@@ -225,13 +222,30 @@ relay_tidy(const struct config *c, long *tidied, struct err *e)
 
 	*tidied = 0;
 	while (more) {
-		if ((db = open_store(c, GRANTDB_WRITE, 64u << 20, e)) == NULL)
+		if ((db = open_store_as(c, GRANTDB_WRITE, 64u << 20, 1, e)) == NULL)
 			return -1;
 		if (finish(db, grantdb_tidy(db, RELAY_TIDY_CHUNK, &n, &more, e), e) < 0)
 			return -1;
 		*tidied += n;
 	}
-	return 0;
+	return relay_checkpoint(c, e);
+}
+
+int
+relay_checkpoint(const struct config *c, struct err *e)
+{
+	struct grantdb *db;
+	int rc;
+
+	/* The files first, without the lock, so that the flush under it
+	 * finds little left to write and logins wait for no more than that. */
+	if (c->sync && grantdb_preflush(c->dir, e) < 0)
+		return -1;
+	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
+		return -1;
+	rc = grantdb_flush(db, e);
+	grantdb_close(db);
+	return rc;
 }
 
 int

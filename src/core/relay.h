@@ -110,10 +110,18 @@ int relay_expire_each(const struct config *c, int64_t now, long *removed,
 /*
  * After a sweep: remove the details and user entries of the grants it
  * removed (grantdb_tidy), in commits of RELAY_TIDY_CHUNK, the store
- * unlocked between them.  0 and *tidied, or -1 and e.
+ * unlocked between them; then a checkpoint (relay_checkpoint).  0 and
+ * *tidied, or -1 and e.
  */
 #define RELAY_TIDY_CHUNK 2048
 int relay_tidy(const struct config *c, long *tidied, struct err *e);
+
+/*
+ * A checkpoint (relaygate-grants(5)): flush the files, then empty the
+ * journal, so that every change in it is on disk in the files.  relay_tidy
+ * ends with one; sweeps and logins are group commits.  0, or -1 and e.
+ */
+int relay_checkpoint(const struct config *c, struct err *e);
 
 /* The next moment a grant expires: 1 and *when, 0 none, -1 and e. */
 int relay_next_expiry(const struct config *c, int64_t *when, struct err *e);

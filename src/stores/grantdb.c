@@ -1744,6 +1744,33 @@ grantdb_commit(struct grantdb *db, struct err *e)
 }
 
 int
+grantdb_preflush(const char *dir, struct err *e)
+{
+	static const char *const names[] = { GRANTDB_FILE, GRANTDB_META };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	if (stat(dir, &st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if ((fd = safefile_open(path, O_RDONLY, st.st_uid, NULL, e)) < 0)
+			return -1;
+		if (fdatasync(fd) < 0) {
+			err_set(e, ERR_TEMP, errno, "fsync %s", path);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int
 grantdb_flush(struct grantdb *db, struct err *e)
 {
 	if (must_write(db, e) < 0)

@@ -122,6 +122,13 @@ int grantdb_put(struct grantdb *db, const struct grant *g, struct err *e);
  */
 int grantdb_flush(struct grantdb *db, struct err *e);
 
+/*
+ * Flush dir's grants.db and grants-meta.db without opening the store or
+ * taking its lock: what grantdb_flush then does under the lock is short.
+ * 0, or -1 and e.
+ */
+int grantdb_preflush(const char *dir, struct err *e);
+
 /* Remove addr: 1 removed, 0 absent, -1 and e. */
 int grantdb_del(struct grantdb *db, const char *addr, struct err *e);
 

@@ -54,7 +54,7 @@ int pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name)
  * for messages) as one block with its end record, sync the journal (with
  * sync: one flush, the moment of the change), and apply them to the
  * files.  Then, with group (and sync, and a journal under
- * PAGELOG_GROUP_MAX), the block stays in the journal, settled: the files
+ * PAGELOG_GROUP_MAX, 32 MB), the block stays in the journal, settled: the files
  * are flushed later, for many commits at once, by a checkpoint (a commit
  * without group, or pagelog_flush).  Without group, the checkpoint is
  * now: the files are flushed and the journal emptied.  The session goes on
@@ -63,7 +63,7 @@ int pagelog_watch(int fd, unsigned file_no, unsigned pagesize, const char *name)
  * there) but what follows failed, so the next opener finishes the work;
  * what is held stays, so this session reads what it committed.
  */
-#define PAGELOG_GROUP_MAX (1u << 20)
+#define PAGELOG_GROUP_MAX (32u << 20)
 int pagelog_commit(int jfd, const char *journal, int sync, int group, struct err *e);
 
 /*
