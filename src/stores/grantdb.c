@@ -997,47 +997,141 @@ prefetch_grants(struct grantdb *db, const struct due *due, size_t n)
 	free(k);
 }
 
+/*
+ * grants.db's record for d, through the cursor c: removed when it is d's
+ * grant, one descent for the look-up and the removal.  1 removed, 0 left
+ * (no record, a pin, another grant since), -1 and e.
+ */
+static int
+sweep_grant(struct grantdb *db, DBC *c, const struct due *d, struct err *e)
+{
+	char v[VALUE_MAX];
+	int64_t expires;
+	int pinned, ret;
+	DBT k, dv;
+
+	bdbfile_dbt_in(&k, d->addr, strlen(d->addr) + 1);
+	bdbfile_dbt_out(&dv, v, sizeof v);
+	if ((ret = c->get(c, &k, &dv, DB_SET)) == DB_NOTFOUND)
+		return 0;
+	if (ret == DB_BUFFER_SMALL)
+		return damaged(e, db->l.gpath, d->addr);
+	if (ret != 0) {
+		bdbfile_err(e, ret, "read", db->l.gpath);
+		return -1;
+	}
+	if (grantrec_value_decode(v, dv.size, &expires, &pinned) < 0)
+		return damaged(e, db->l.gpath, d->addr);
+	if (pinned || expires != d->expires)
+		return 0;
+	if ((ret = c->del(c, 0)) != 0) {
+		bdbfile_err(e, ret, "delete from", db->l.gpath);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The expiry order's entries due[0, n), which are adjacent and in order:
+ * removed walking a cursor along them, not looking each up.  0, or -1 and e.
+ */
+static int
+sweep_order(struct grantdb *db, const struct due *due, size_t n, struct err *e)
+{
+	unsigned char kb[GRANTDB_KEY_MAX + 1];
+	int at = 0, ret = 0;
+	size_t i;
+	DBC *c;
+	DBT k, d;
+
+	if (n == 0)
+		return 0;
+	if ((ret = db->meta->cursor(db->meta, NULL, &c, 0)) != 0) {
+		bdbfile_err(e, ret, "read", db->l.mpath);
+		return -1;
+	}
+	for (i = 0; i < n && ret == 0; i++) {
+		memset(&d, 0, sizeof d);
+		d.flags = DB_DBT_PARTIAL;	/* keys only */
+		if (!at) {
+			bdbfile_dbt_in(&k, due[i].key, due[i].klen);
+			if ((ret = c->get(c, &k, &d, DB_SET)) == DB_NOTFOUND) {
+				ret = 0;
+				continue;
+			}
+		}
+		if (ret == 0)
+			ret = c->del(c, 0);
+		if (ret == 0 && i + 1 < n) {
+			/* The next entry is the next due one, unless the order changed. */
+			bdbfile_dbt_out(&k, kb, sizeof kb);
+			ret = c->get(c, &k, &d, DB_NEXT);
+			at = ret == 0 && k.size == due[i + 1].klen &&
+			    memcmp(kb, due[i + 1].key, k.size) == 0;
+			if (ret == DB_NOTFOUND || ret == DB_BUFFER_SMALL)
+				ret = 0;
+		}
+	}
+	c->close(c);
+	if (ret != 0) {
+		bdbfile_err(e, ret, "delete from", db->l.mpath);
+		return -1;
+	}
+	return 0;
+}
+
 int
 grantdb_expire_each(struct grantdb *db, int64_t now, long *removed,
     void (*fn)(const char *, void *), void *arg, struct err *e)
 {
 	enum { BATCH = 4096 };
+	unsigned char *gone = NULL;
 	struct due *due;
-	int64_t expires;
 	size_t n, i;
-	int r, pinned, match, rc = 0;
+	int r, ret, rc = 0;
+	DBC *c;
 
 	*removed = 0;
 	if (must_write(db, e) < 0)
 		return -1;
-	if ((due = malloc(BATCH * sizeof *due)) == NULL) {
+	if ((due = malloc(BATCH * sizeof *due)) == NULL || (gone = malloc(BATCH)) == NULL) {
 		err_set(e, ERR_TEMP, errno, "expire %s", db->l.gpath);
+		free(due);
 		return -1;
 	}
 	do {
 		if ((rc = collect_due(db, now, due, BATCH, &n, e)) < 0)
 			break;
 		prefetch_grants(db, due, n);
-		for (i = 0; i < n && rc == 0; i++) {
-			/* grants.db decides: only the grant this entry is for goes.
-			 * Its details and user entry stay for grantdb_tidy, queued. */
-			r = grantdb_lookup(db, due[i].addr, &expires, &pinned, e);
-			match = r == 1 && !pinned && expires == due[i].expires;
-			/* Not logged: every host honours expiry by itself. */
-			if (r < 0 || (match &&
-			    (del_key(db->grants, due[i].addr, strlen(due[i].addr) + 1,
-				db->l.gpath, e) < 0 || tidy_queue(db, &due[i], e) < 0)) ||
-			    del_key(db->meta, due[i].key, due[i].klen, db->l.mpath, e) < 0)
-				rc = -1;
-			else if (match) {
-				count(db, -1, 0);
-				(*removed)++;
-				if (fn != NULL)
-					fn(due[i].addr, arg);
-			}
-			db->dirty = 1;
+		/* grants.db decides: only the grant an entry is for goes. */
+		if ((ret = db->grants->cursor(db->grants, NULL, &c, 0)) != 0) {
+			bdbfile_err(e, ret, "read", db->l.gpath);
+			rc = -1;
+			break;
 		}
+		for (i = 0; i < n && rc == 0; i++)
+			if ((r = sweep_grant(db, c, &due[i], e)) < 0)
+				rc = -1;
+			else
+				gone[i] = (unsigned char)r;
+		c->close(c);
+		if (rc < 0 || (rc = sweep_order(db, due, n, e)) < 0)
+			break;
+		/* Its details and user entry stay for grantdb_tidy, queued.
+		 * Not logged: every host honours expiry by itself. */
+		for (i = 0; i < n && rc == 0; i++) {
+			if (!gone[i])
+				continue;
+			if ((rc = tidy_queue(db, &due[i], e)) < 0)
+				break;
+			count(db, -1, 0);
+			(*removed)++;
+			if (fn != NULL)
+				fn(due[i].addr, arg);
+		}
+		db->dirty = 1;
 	} while (rc == 0 && n == BATCH);
+	free(gone);
 	free(due);
 	if (rc == 0 && *removed > 0)
 		rc = mark_swept(db, now, e);

@@ -12,7 +12,8 @@
  *     "RGPAGES1"                                   magic, 8 bytes
  *     record*: type u8 ('W' write, 'T' truncate), file u8, 0 u16,
  *              length u32, offset u64, then length bytes for 'W'
- *     'E' u8, 0 u8, 0 u16, record count u32, FNV-1a 64 of the block before it u64
+ *     'E' u8, 0 u8, 0 u16, record count u32, the checksum of the block before
+ *     it u64 (fnv_words; fnv for a block at offset 0, earlier versions' layout)
  *     zeros to the next multiple of JALIGN, then one byte: not yet settled
  * The journal is one file made once, with the store (relaygate init), and
  * written in place.  A commit appends its block, and only once the block's
@@ -376,6 +377,30 @@ fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/*
+ * The checksum of a block after a header: FNV-1a 64 taken a little-endian
+ * 64-bit word at a time (the rest a byte at a time), eight times fewer
+ * multiplications than fnv for the same torn-write check.  Every piece a
+ * block is summed in is a multiple of 8 bytes long, so summing it piece by
+ * piece is summing it whole.  A block at the start of a journal (the
+ * layout of earlier versions) is summed with fnv.
+ */
+static uint64_t
+fnv_words(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t w;
+	int i;
+
+	for (; n >= 8; n -= 8, c += 8) {
+		for (w = 0, i = 7; i >= 0; i--)
+			w = w << 8 | c[i];
+		h ^= w;
+		h *= 0x100000001b3ULL;
+	}
+	return fnv(h, c, n);
+}
+
 static void
 put_le(unsigned char *p, uint64_t v, int n)
 {
@@ -590,7 +615,7 @@ write_block(int jfd, const char *journal, uint64_t at, const unsigned char *head
 		goto fail;
 	if (head != NULL && batch_add(b, head, JALIGN) < 0)
 		goto fail;
-	sum = fnv(sum, MAGIC, 8);
+	sum = fnv_words(sum, MAGIC, 8);
 	if (batch_add(b, MAGIC, 8) < 0)
 		goto fail;
 	for (i = 0; i < nrecs; i++) {
@@ -598,12 +623,12 @@ write_block(int jfd, const char *journal, uint64_t at, const unsigned char *head
 		unsigned char *h = hdrs + i * HDR;
 
 		rec_header(h, r);
-		sum = fnv(sum, h, HDR);
+		sum = fnv_words(sum, h, HDR);
 		len += HDR;
 		if (batch_add(b, h, HDR) < 0)
 			goto fail;
 		if (r->type == 'W') {
-			sum = fnv(sum, r->data, r->len);
+			sum = fnv_words(sum, r->data, r->len);
 			len += r->len;
 			if (batch_add(b, r->data, r->len) < 0)
 				goto fail;
@@ -998,12 +1023,13 @@ static int
 parse_block(const unsigned char *b, size_t size, size_t pos, unsigned nfiles,
     struct rec **recs, size_t *n, size_t *cap, size_t *next)
 {
+	uint64_t (*sumf)(uint64_t, const void *, size_t) = pos == 0 ? fnv : fnv_words;
 	uint64_t sum = FNV0;
 	size_t count = 0, first = *n;
 
 	if (pos > size || size - pos < 8 + HDR || memcmp(b + pos, MAGIC, 8) != 0)
 		return 0;
-	sum = fnv(sum, b + pos, 8);
+	sum = sumf(sum, b + pos, 8);
 	for (pos += 8; pos + HDR <= size; ) {
 		const unsigned char *h = b + pos;
 		uint32_t len = (uint32_t)get_le(h + 4, 4);
@@ -1034,10 +1060,10 @@ parse_block(const unsigned char *b, size_t size, size_t pos, unsigned nfiles,
 			(*recs)[*n].len = len;
 			(*recs)[*n].data = (unsigned char *)(uintptr_t)(b + pos + HDR);
 		}
-		sum = fnv(sum, h, HDR);
+		sum = sumf(sum, h, HDR);
 		pos += HDR;
 		if (h[0] == 'W') {
-			sum = fnv(sum, b + pos, len);
+			sum = sumf(sum, b + pos, len);
 			pos += len;
 		}
 		(*n)++;
