@@ -1,10 +1,14 @@
 /*
  * fuzz_journal: a grants store's journal (pagelog) left by a dead writer,
  * damaged or hostile, finished by the next opener.  An input whose first
- * byte is odd gets its checksum put right, so the fuzzer reaches the
- * records and their apply; an even one is the journal as it is.  The
+ * byte has bit 1 set is the body of a block after a header (today's
+ * layout, a header of another boot): the header is put in front and the
+ * block's checksum put right; else, with bit 0 set, the input is a
+ * journal of one block at its start (earlier versions' layout) with its
+ * checksum put right; else the journal is the input as it is.  The
  * journal is written in place (pagelog.h): whatever it held, it is empty
- * afterwards, applied or not; pagelog_check agrees with what recover did.
+ * afterwards, applied or not, as no input can be settled in this boot;
+ * pagelog_check agrees with what recover did.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,6 +19,8 @@
 
 #define HDR 16
 
+#define JALIGN 512
+
 static uint64_t
 fnv(uint64_t h, const unsigned char *p, size_t n)
 {
@@ -23,6 +29,52 @@ fnv(uint64_t h, const unsigned char *p, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/* pagelog.c's fnv_words: a little-endian 64-bit word at a time. */
+static uint64_t
+fnv_words(uint64_t h, const unsigned char *p, size_t n)
+{
+	uint64_t w;
+	int i;
+
+	for (; n >= 8; n -= 8, p += 8) {
+		for (w = 0, i = 7; i >= 0; i--)
+			w = w << 8 | p[i];
+		h ^= w;
+		h *= 0x100000001b3ULL;
+	}
+	return fnv(h, p, n);
+}
+
+static void
+put_le(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A header of another boot (a boot id of zeros), settled up to JALIGN, then the block body. */
+static unsigned char *
+after_header(const unsigned char *body, size_t len, size_t *n)
+{
+	unsigned char *b;
+	size_t end;
+
+	if ((b = calloc(1, JALIGN + len + 1)) == NULL)
+		abort();
+	memcpy(b, "RGJOURN2", 8);
+	put_le(b + 24, JALIGN);
+	put_le(b + 32, fnv(0xcbf29ce484222325ULL, b, 32));
+	memcpy(b + JALIGN, body, len);
+	*n = JALIGN + len;
+	/* The body's last 16 bytes, when they are an end record: its sum put right. */
+	end = *n - HDR;
+	if (len >= 8 + HDR && b[end] == 'E' && (end - JALIGN) % 8 == 0)
+		put_le(b + end + 8, fnv_words(0xcbf29ce484222325ULL, b + JALIGN, end - JALIGN));
+	return b;
 }
 
 int
@@ -45,10 +97,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_write(f0, "0123456789abcdef", 16);
 	fuzz_write(f1, "", 0);
 	n = size - 1;
-	if ((b = malloc(n + 1)) == NULL)
+	if (data[0] & 2) {
+		b = after_header(data + 1, n, &n);
+	} else if ((b = malloc(n + 1)) == NULL) {
 		abort();
-	memcpy(b, data + 1, n);
-	if ((data[0] & 1) && n >= 8 + HDR && b[n - HDR] == 'E') {
+	} else {
+		memcpy(b, data + 1, n);
+	}
+	if (!(data[0] & 2) && (data[0] & 1) && n >= 8 + HDR && b[n - HDR] == 'E') {
 		sum = fnv(0xcbf29ce484222325ULL, b, n - HDR);
 		for (i = 0; i < 8; i++)
 			b[n - HDR + 8 + i] = (unsigned char)(sum >> (8 * i));
