@@ -1846,10 +1846,8 @@ grantdb_preflush(const char *dir, struct err *e)
 	size_t i;
 	int fd;
 
-	if (stat(dir, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+	if (grantlock_dir(dir, &st, e) < 0)
 		return -1;
-	}
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		if ((fd = safefile_open(path, O_RDONLY, st.st_uid, NULL, e)) < 0)
@@ -2453,14 +2451,8 @@ fsck_dir(struct fsck *x, const char *dir, struct err *e)
 {
 	struct stat st;
 
-	if (stat(dir, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+	if (grantlock_dir(dir, &st, e) < 0)
 		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		err_set(e, ERR_PERM, ENOTDIR, "open directory %s", dir);
-		return -1;
-	}
 	x->owner = st.st_uid;
 	x->group = st.st_gid;
 	return 0;

@@ -36,6 +36,20 @@ take_turn(struct grantlock *l, int write, long timeout_ms, struct err *e)
 }
 
 int
+grantlock_dir(const char *dir, struct stat *st, struct err *e)
+{
+	if (stat(dir, st) < 0) {
+		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		err_set(e, ERR_PERM, ENOTDIR, "open directory %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
 grantlock_open(struct grantlock *l, const char *dir, int write, long timeout_ms,
     struct err *e)
 {
@@ -51,14 +65,8 @@ grantlock_open(struct grantlock *l, const char *dir, int write, long timeout_ms,
 		return -1;
 	}
 	/* The directory's owner is the store's: every file must be theirs. */
-	if (stat(dir, &st) < 0) {
-		err_set(e, ERR_TEMP, errno, "open directory %s", dir);
+	if (grantlock_dir(dir, &st, e) < 0)
 		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		err_set(e, ERR_PERM, ENOTDIR, "open directory %s", dir);
-		return -1;
-	}
 	if (st.st_mode & S_IWOTH) {
 		err_set(e, ERR_TEMP, 0, "%s is writable by every user (mode %04o); refusing "
 		    "it (relaygate init --check)", dir, (unsigned)(st.st_mode & 07777));

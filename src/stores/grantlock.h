@@ -21,6 +21,9 @@ struct grantlock {
 	char gpath[PATH_MAX], mpath[PATH_MAX], jpath[PATH_MAX], tpath[PATH_MAX];
 };
 
+/* The store directory dir: *st, when it is a directory; 0, or -1 and e. */
+int grantlock_dir(const char *dir, struct stat *st, struct err *e);
+
 /*
  * Open dir's grants.db (read-write when write, else read-only) and take
  * its lock, exclusive when write, else shared, through the turnstile,
