@@ -32,6 +32,7 @@ if [ -z "${RECIPES_INSIDE:-}" ]; then
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/postfix.sh"
 start_s=$(date +%s)
 unset RELAYGATE_DIR RELAYGATE_CONF RELAYGATE_USER RELAYGATE_GROUP RELAYGATE_SYNC
 T=$T_TMP
@@ -200,45 +201,12 @@ wait_until 10 listening "$DIMAP"
 # --- Postfix, with the main.cf recipe verbatim ---
 pf=$T/pf
 mkdir -p "$pf/conf" "$pf/queue"
-cat >"$pf/conf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = relaygate.test
-mydestination =
-mynetworks =
-inet_interfaces = loopback-only
-inet_protocols = all
-default_transport = discard:
-relay_transport = discard:
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-alias_maps =
-alias_database =
-local_recipient_maps =
-smtpd_client_restrictions =
-CF
-cat "$ROOT/contrib/postfix/main.cf" >>"$pf/conf/main.cf"
-cat >"$pf/conf/master.cf" <<CF
-127.0.0.1:$PFPORT inet n - n - - smtpd
-[::1]:$PFPORT inet n - n - - smtpd
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-CF
-postfix -c "$pf/conf" start >/dev/null 2>&1
-wait_until 10 test -s "$pf/queue/pid/master.pid"
-PFMASTER=$(tr -d ' ' <"$pf/queue/pid/master.pid" 2>/dev/null)
+{ postfix_main "$pf" loopback-only all
+  echo "smtpd_client_restrictions ="
+  cat "$ROOT/contrib/postfix/main.cf"
+} >"$pf/conf/main.cf"
+postfix_master "$PFPORT" 127.0.0.1 '[::1]' >"$pf/conf/master.cf"
+PFMASTER=$(postfix_start "$pf" 100)
 PIDS="$PFMASTER $PIDS"
 wait_until 10 listening "$PFPORT"
 is "$(for p in $SMTP4 $SMTP6 $QPOP $CPORT $DPOP $DIMAP $PFPORT; do listening $p && echo up; done | wc -l)" 7 \

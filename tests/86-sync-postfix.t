@@ -4,6 +4,7 @@
 # expiry is honoured by the query itself, without any sweep.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
+. "$(dirname "$0")/postfix.sh"
 plan 8
 
 if ! pg_have || ! command -v postfix >/dev/null || ! command -v swaks >/dev/null ||
@@ -37,44 +38,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 sed -e "s/^hosts = .*/hosts = inet:127.0.0.1:$PG_PORT/" -e 's/^user = .*/user = postfix_smtp/' \
     -e 's/^password = .*/password = P-pw/' "$ROOT/contrib/postfix/pgsql-relaygate.cf" >"$pf/pgsql-grants.cf"
 port=$(free_port)
-cat >"$pf/conf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = relaygate.test
-mydestination =
-mynetworks =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-smtpd_relay_restrictions = check_client_access pgsql:$pf/pgsql-grants.cf, reject_unauth_destination
-default_transport = discard:
-relay_transport = discard:
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-alias_maps =
-alias_database =
-local_recipient_maps =
-CF
-cat >"$pf/conf/master.cf" <<CF
-127.0.0.1:$port inet n - n - - smtpd
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-CF
-postfix -c "$pf/conf" start >/dev/null 2>&1
-i=0
-while [ ! -s "$pf/queue/pid/master.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-master=$(tr -d ' ' <"$pf/queue/pid/master.pid" 2>/dev/null)
+{ postfix_main "$pf" 127.0.0.1 ipv4
+  echo "smtpd_relay_restrictions = check_client_access pgsql:$pf/pgsql-grants.cf, reject_unauth_destination"
+} >"$pf/conf/main.cf"
+postfix_master "$port" 127.0.0.1 >"$pf/conf/master.cf"
+master=$(postfix_start "$pf" 50)
 
 rcpt() {	# the answer to RCPT TO an outside address, from source address $1
 	timeout 20 swaks --server "127.0.0.1:$port" --local-interface "$1" --to x@outside.example \
