@@ -944,20 +944,28 @@ commit_recs(int jfd, const char *journal, const struct rec *recs, size_t n,
 	return checkpoint(jfd, journal, fds, names, nfiles, sync, e) < 0 ? 1 : 0;
 }
 
+/* The watched files' fds and names (journal's for a file not watched). */
+static void
+watched(int *fds, const char **names, const char *journal)
+{
+	unsigned f;
+
+	for (f = 0; f < PAGELOG_FILES; f++) {
+		fds[f] = pl.w[f].fd;
+		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
+	}
+}
+
 int
 pagelog_commit(int jfd, const char *journal, int sync, int group, struct err *e)
 {
 	int fds[PAGELOG_FILES];
 	const char *names[PAGELOG_FILES];
-	unsigned f;
 	int r;
 
 	if (pl.nrecs == 0)
 		return 0;
-	for (f = 0; f < PAGELOG_FILES; f++) {
-		fds[f] = pl.w[f].fd;
-		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
-	}
+	watched(fds, names, journal);
 	if ((r = commit_recs(jfd, journal, pl.recs, pl.nrecs, fds, names, PAGELOG_FILES,
 	    sync, group, e)) != 0)
 		return r;	/* 1: what is held stays, so this session reads what it committed */
@@ -971,7 +979,6 @@ pagelog_flush(int jfd, const char *journal, int sync, struct err *e)
 	int fds[PAGELOG_FILES];
 	const char *names[PAGELOG_FILES];
 	struct stat st;
-	unsigned f;
 
 	if (fstat(jfd, &st) < 0) {
 		err_set(e, ERR_TEMP, errno, "stat %s", journal);
@@ -979,10 +986,7 @@ pagelog_flush(int jfd, const char *journal, int sync, struct err *e)
 	}
 	if (st.st_size == 0)
 		return 0;
-	for (f = 0; f < PAGELOG_FILES; f++) {
-		fds[f] = pl.w[f].fd;
-		names[f] = pl.w[f].name != NULL ? pl.w[f].name : journal;
-	}
+	watched(fds, names, journal);
 	return checkpoint(jfd, journal, fds, names, PAGELOG_FILES, sync, e);
 }
 
@@ -1112,7 +1116,7 @@ plan(const unsigned char *b, size_t size, unsigned nfiles, struct plan *p,
 		 * Another boot: every commit, as the files may have lost any
 		 * page written since the last checkpoint. */
 		pos = JALIGN;
-		if (h.valid && h.end >= JALIGN && h.end % JALIGN == 0 && h.end <= size &&
+		if (h.end >= JALIGN && h.end % JALIGN == 0 && h.end <= size &&
 		    head_settled(&h, h.end))
 			pos = (size_t)(p->keep = h.end);
 	}
