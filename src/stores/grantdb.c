@@ -26,7 +26,6 @@
 #include "stores/safefile.h"
 
 #define META_MAX GRANTREC_META_MAX
-#define VALUE_MAX 24		/* 20 digits, NUL, slack */
 #define FORMAT 2
 /* The largest expiry grants.db holds: 18 digits. */
 #define GRANTDB_EXPIRES_MAX 999999999999999999LL
@@ -241,12 +240,6 @@ grantdb_key_parse(enum grantdb_index ix, const unsigned char *k, size_t n,
 	return grantrec_addr_unbin(k + off, n - off, g->addr);
 }
 
-static int
-damaged(struct err *e, const char *path, const char *addr)
-{
-	err_set(e, ERR_PERM, 0, "%s: damaged record for %s", path, addr);
-	return -1;
-}
 
 /*
  * The value under key, copied into buf (cap bytes): 1 and *n, 0 absent,
@@ -265,7 +258,7 @@ get_into(DB *d, const void *key, size_t klen, void *buf, size_t cap, size_t *n,
 	if (ret == DB_NOTFOUND)
 		return 0;
 	if (ret == DB_BUFFER_SMALL)
-		return damaged(e, path, addr);
+		return grantrec_damaged(e, path, addr);
 	if (ret != 0) {
 		bdbfile_err(e, ret, "read", path);
 		return -1;
@@ -378,7 +371,7 @@ load_format(struct grantdb *db, struct err *e)
 	if (r < 0)
 		return -1;
 	if (r == 0 || n != 16)
-		return damaged(e, db->l.mpath, "the counts");
+		return grantrec_damaged(e, db->l.mpath, "the counts");
 	db->n.total = (long)grantrec_be64_get(v);
 	db->n.pinned = (long)grantrec_be64_get(v + 8);
 	db->indexed = 1;
@@ -413,7 +406,7 @@ int
 grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
     int *pinned, struct err *e)
 {
-	char v[VALUE_MAX];
+	char v[GRANTREC_VALUE_MAX];
 	size_t n;
 	int r;
 
@@ -422,7 +415,7 @@ grantdb_lookup(struct grantdb *db, const char *addr, int64_t *expires,
 	r = get_into(db->grants, addr, strlen(addr) + 1, v, sizeof v, &n,
 	    db->l.gpath, addr, e);
 	if (r == 1 && grantrec_value_decode(v, n, expires, pinned) < 0)
-		return damaged(e, db->l.gpath, addr);
+		return grantrec_damaged(e, db->l.gpath, addr);
 	return r;
 }
 
@@ -441,7 +434,7 @@ rec_get(struct grantdb *db, const char *addr, struct grant *g, struct err *e)
 	kb[0] = 'a';
 	r = get_into(db->meta, kb, an + 1, v, sizeof v, &n, db->l.mpath, addr, e);
 	if (r == 1 && grantrec_meta_decode(v, n, g) < 0)
-		return damaged(e, db->l.mpath, addr);
+		return grantrec_damaged(e, db->l.mpath, addr);
 	if (r == 1)
 		snprintf(g->addr, sizeof g->addr, "%s", addr);
 	return r;
@@ -488,7 +481,7 @@ int
 grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
     void *arg, struct err *e)
 {
-	char kb[ADDR_TEXT_MAX + 1], v[VALUE_MAX];
+	char kb[ADDR_TEXT_MAX + 1], v[GRANTREC_VALUE_MAX];
 	struct grant g;
 	int ret, rc = 0;
 	DBC *c;
@@ -505,7 +498,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 		if (ret == DB_NOTFOUND)
 			break;
 		if (ret == DB_BUFFER_SMALL) {
-			rc = damaged(e, db->l.gpath, "a key or value");
+			rc = grantrec_damaged(e, db->l.gpath, "a key or value");
 			break;
 		}
 		if (ret != 0) {
@@ -517,7 +510,7 @@ grantdb_each(struct grantdb *db, int (*fn)(const struct grant *, void *),
 		memset(&g, 0, sizeof g);
 		if (strlen(kb) == 0 || strlen(kb) >= sizeof g.addr ||
 		    grantrec_value_decode(v, d.size, &g.expires, &g.pinned) < 0) {
-			rc = damaged(e, db->l.gpath, "a key or value");
+			rc = grantrec_damaged(e, db->l.gpath, "a key or value");
 			break;
 		}
 		memcpy(g.addr, kb, strlen(kb) + 1);
@@ -560,7 +553,7 @@ swept_to(struct grantdb *db, int64_t *w, struct err *e)
 	if ((r = get_into(db->meta, "W", 1, b, sizeof b, &n, db->l.mpath, "the sweep mark", e)) < 0)
 		return -1;
 	if (r == 1 && n != 8)
-		return damaged(e, db->l.mpath, "the sweep mark");
+		return grantrec_damaged(e, db->l.mpath, "the sweep mark");
 	if (r == 1)
 		*w = (int64_t)grantrec_be64_get(b);
 	return 0;
@@ -646,7 +639,7 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 			break;
 		if (ret != 0) {
 			if (ret == DB_BUFFER_SMALL)
-				rc = damaged(e, db->l.mpath, "an index entry");
+				rc = grantrec_damaged(e, db->l.mpath, "an index entry");
 			else
 				bdbfile_err(e, ret, "read", db->l.mpath);
 			rc = -1;
@@ -655,13 +648,13 @@ grantdb_scan(struct grantdb *db, enum grantdb_index ix, const unsigned char *sta
 		if (kb[0] != ix_prefix(ix))
 			break;
 		if (grantdb_key_parse(ix, kb, k.size, &kg) < 0) {
-			rc = damaged(e, db->l.mpath, "an index entry");
+			rc = grantrec_damaged(e, db->l.mpath, "an index entry");
 			break;
 		}
 		if (details) {
 			if (with_value) {
 				if (grantrec_meta_decode(v, d.size, &g) < 0) {
-					rc = damaged(e, db->l.mpath, kg.addr);
+					rc = grantrec_damaged(e, db->l.mpath, kg.addr);
 					break;
 				}
 				memcpy(g.addr, kg.addr, sizeof g.addr);
@@ -710,7 +703,7 @@ index_entries(struct grantdb *db, const struct grant *g, int del, struct err *e)
 
 	for (i = 0; i < 2; i++) {
 		if ((n = grantdb_key(ix[i], g, k)) == 0)
-			return damaged(e, db->l.mpath, g->addr);
+			return grantrec_damaged(e, db->l.mpath, g->addr);
 		if (del ? del_key(db->meta, k, n, db->l.mpath, e) < 0 :
 		    put_key(db->meta, k, n, "", 0, db->l.mpath, e) < 0)
 			return -1;
@@ -767,7 +760,7 @@ leftover_del(struct grantdb *db, const char *addr, struct err *e)
 	if ((r = rec_get(db, addr, &m, e)) <= 0 || m.pinned)
 		return r;
 	if ((n = grantdb_key(GRANTDB_BY_USER, &m, k)) == 0)
-		return damaged(e, db->l.mpath, addr);
+		return grantrec_damaged(e, db->l.mpath, addr);
 	return del_key(db->meta, k, n, db->l.mpath, e) < 0 ? -1 : 0;
 }
 
@@ -784,7 +777,7 @@ grantdb_put(struct grantdb *db, const struct grant *g, struct err *e)
 {
 	unsigned char mv[META_MAX];
 	struct grant old;
-	char v[VALUE_MAX];
+	char v[GRANTREC_VALUE_MAX];
 	size_t mlen;
 	int vn, r;
 
@@ -943,7 +936,7 @@ tidy_queue(struct grantdb *db, const struct due *d, struct err *e)
 	size_t n;
 
 	if ((n = tidy_key(d->expires, d->addr, k)) == 0)
-		return damaged(e, db->l.mpath, d->addr);
+		return grantrec_damaged(e, db->l.mpath, d->addr);
 	return put_key(db->meta, k, n, "", 0, db->l.mpath, e);
 }
 
@@ -1005,7 +998,7 @@ prefetch_grants(struct grantdb *db, const struct due *due, size_t n)
 static int
 sweep_grant(struct grantdb *db, DBC *c, const struct due *d, struct err *e)
 {
-	char v[VALUE_MAX];
+	char v[GRANTREC_VALUE_MAX];
 	int64_t expires;
 	int pinned, ret;
 	DBT k, dv;
@@ -1015,13 +1008,13 @@ sweep_grant(struct grantdb *db, DBC *c, const struct due *d, struct err *e)
 	if ((ret = c->get(c, &k, &dv, DB_SET)) == DB_NOTFOUND)
 		return 0;
 	if (ret == DB_BUFFER_SMALL)
-		return damaged(e, db->l.gpath, d->addr);
+		return grantrec_damaged(e, db->l.gpath, d->addr);
 	if (ret != 0) {
 		bdbfile_err(e, ret, "read", db->l.gpath);
 		return -1;
 	}
 	if (grantrec_value_decode(v, dv.size, &expires, &pinned) < 0)
-		return damaged(e, db->l.gpath, d->addr);
+		return grantrec_damaged(e, db->l.gpath, d->addr);
 	if (pinned || expires != d->expires)
 		return 0;
 	if ((ret = c->del(c, 0)) != 0) {
@@ -1183,7 +1176,7 @@ tidy_collect(struct grantdb *db, struct tidy *q, size_t max, size_t *n, struct e
 				bdbfile_err(e, ret, "read", db->l.mpath);
 				return -1;
 			}
-			return damaged(e, db->l.mpath, "a tidy queue entry");
+			return grantrec_damaged(e, db->l.mpath, "a tidy queue entry");
 		}
 		memcpy(q[*n].key, kb, k.size);
 		q[*n].klen = k.size;
@@ -1246,7 +1239,7 @@ grantdb_tidy(struct grantdb *db, long max, long *tidied, int *more, struct err *
 		if (r == 1 && !pinned && expires == q[i].expires)
 			continue;
 		if ((q[i].ulen = grantdb_key(GRANTDB_BY_USER, &m, q[i].u)) == 0) {
-			damaged(e, db->l.mpath, q[i].addr);
+			grantrec_damaged(e, db->l.mpath, q[i].addr);
 			goto out;
 		}
 	}
@@ -1484,14 +1477,14 @@ log_load(struct grantdb *db, struct err *e)
 		return -1;
 	if (r == 1) {
 		if (n != STATE_SIZE || (v[24] & ~1) != 0)
-			return damaged(e, db->l.mpath, "the change log");
+			return grantrec_damaged(e, db->l.mpath, "the change log");
 		db->log.on = 1;
 		db->log.next = grantrec_be64_get(v);
 		db->log.trimmed = grantrec_be64_get(v + 8);
 		db->log.id = grantrec_be64_get(v + 16);
 		db->log.overflow = v[24] & 1;
 		if (db->log.next < 1 || db->log.trimmed >= db->log.next)
-			return damaged(e, db->l.mpath, "the change log");
+			return grantrec_damaged(e, db->l.mpath, "the change log");
 	}
 	db->log_loaded = 1;
 	return 0;
@@ -1545,7 +1538,7 @@ log_write(struct grantdb *db, int del, const struct grant *g, struct err *e)
 		v[pos++] = g->pinned ? 1 : 0;
 	} else {
 		if (grantrec_meta_encode(g, v + pos, &mlen) < 0)
-			return damaged(e, db->l.mpath, g->addr);
+			return grantrec_damaged(e, db->l.mpath, g->addr);
 		pos += mlen;
 	}
 	log_key(db->log.next, k);
@@ -1623,7 +1616,7 @@ grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
 			break;
 		if (ret != 0) {
 			if (ret == DB_BUFFER_SMALL)
-				rc = damaged(e, db->l.mpath, "a change log record");
+				rc = grantrec_damaged(e, db->l.mpath, "a change log record");
 			else
 				bdbfile_err(e, ret, "read", db->l.mpath);
 			rc = -1;
@@ -1632,7 +1625,7 @@ grantdb_log_read(struct grantdb *db, uint64_t after, size_t max,
 		if (kb[0] != 'l')
 			break;
 		if (log_decode(kb, k.size, v, d.size, &out[*n]) < 0) {
-			rc = damaged(e, db->l.mpath, "a change log record");
+			rc = grantrec_damaged(e, db->l.mpath, "a change log record");
 			break;
 		}
 		(*n)++;
@@ -1815,7 +1808,7 @@ grantdb_commit(struct grantdb *db, struct err *e)
 		return -1;
 	if (db->n_dirty) {
 		if (db->n.total < 0 || db->n.pinned < 0 || db->n.pinned > db->n.total)
-			return damaged(e, db->l.mpath, "the counts");
+			return grantrec_damaged(e, db->l.mpath, "the counts");
 		counts_encode(&db->n, cb);
 		if (put_key(db->meta, "C", 1, cb, sizeof cb, db->l.mpath, e) < 0)
 			return -1;
@@ -2231,7 +2224,7 @@ details_of(DB *meta, const char *addr, struct grant *m)
 static int
 grant_of(DB *grants, const char *addr, struct grant *g)
 {
-	char v[VALUE_MAX];
+	char v[GRANTREC_VALUE_MAX];
 	DBT k, d;
 	int ret;
 
@@ -2585,7 +2578,7 @@ struct salvage {
 static int
 salvage_grants(struct salvage *s, DB *old, struct err *e)
 {
-	char kb[512], vb[512], v[VALUE_MAX], q[600];
+	char kb[512], vb[512], v[GRANTREC_VALUE_MAX], q[600];
 	struct grant g;
 	struct err re;
 	long n = 0;
@@ -2651,7 +2644,7 @@ static int
 salvage_meta(struct salvage *s, DB *old, struct err *e)
 {
 	unsigned char kb[GRANTDB_KEY_MAX + 64], vb[LOG_REC_MAX];
-	char v[VALUE_MAX], q[600];
+	char v[GRANTREC_VALUE_MAX], q[600];
 	struct grantdb_change ch;
 	struct grant kg, m, g;
 	struct err re;

@@ -11,14 +11,6 @@
 #include "stores/pagelog.h"
 #include "stores/safefile.h"
 
-#define VALUE_MAX 24		/* grants.db's values: 18 digits and a NUL, with slack */
-
-static int
-damaged(struct err *e, const char *path, const char *addr)
-{
-	err_set(e, ERR_PERM, 0, "%s: damaged record for %s", path, addr);
-	return -1;
-}
 
 int
 grantread_open(struct grantread *r, const char *dir, const struct grantdb_opts *o,
@@ -49,7 +41,7 @@ get_into(struct btread *t, const void *key, size_t klen, void *buf, size_t cap, 
 	int rc = btread_get(t, key, klen, buf, cap, n, e);
 
 	if (rc == 1 && *n > cap)
-		return damaged(e, path, addr);
+		return grantrec_damaged(e, path, addr);
 	return rc;
 }
 
@@ -57,7 +49,7 @@ int
 grantread_lookup(struct grantread *r, const char *addr, int64_t *expires, int *pinned,
     struct err *e)
 {
-	char v[VALUE_MAX];
+	char v[GRANTREC_VALUE_MAX];
 	size_t n;
 	int rc;
 
@@ -65,7 +57,7 @@ grantread_lookup(struct grantread *r, const char *addr, int64_t *expires, int *p
 		return 0;
 	rc = get_into(&r->grants, addr, strlen(addr) + 1, v, sizeof v, &n, r->l.gpath, addr, e);
 	if (rc == 1 && grantrec_value_decode(v, n, expires, pinned) < 0)
-		return damaged(e, r->l.gpath, addr);
+		return grantrec_damaged(e, r->l.gpath, addr);
 	return rc;
 }
 
@@ -105,7 +97,7 @@ grantread_details(struct grantread *r, const char *addr, struct grant *g, struct
 		rc = get_into(&r->meta, kb, an + 1, v, sizeof v, &n, r->l.mpath, addr, e);
 	}
 	if (rc == 1 && grantrec_meta_decode(v, n, g) < 0)
-		return damaged(e, r->l.mpath, addr);
+		return grantrec_damaged(e, r->l.mpath, addr);
 	if (rc == 1)
 		snprintf(g->addr, sizeof g->addr, "%s", addr);
 	if (rc == 0)

@@ -11,6 +11,13 @@
 #define META_PINNED 1
 #define META_RELAYCLIENT 2
 
+int
+grantrec_damaged(struct err *e, const char *path, const char *addr)
+{
+	err_set(e, ERR_PERM, 0, "%s: damaged record for %s", path, addr);
+	return -1;
+}
+
 void
 grantrec_be64_put(unsigned char *p, uint64_t v)
 {

@@ -10,10 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/grant.h"
 
 /* The largest details record of grants-meta.db. */
 #define GRANTREC_META_MAX (18 + 4 * (2 + GRANT_TEXT_MAX + GRANT_USER_MAX) + 2 + GRANT_HOST_MAX)
+
+/* The longest grants.db value: 18 digits and the NUL, with slack. */
+#define GRANTREC_VALUE_MAX 24
+
+/* e: path holds a damaged record for addr (ERR_PERM); -1. */
+int grantrec_damaged(struct err *e, const char *path, const char *addr);
 
 /* A family byte (4 or 6) and the 4 or 16 address bytes: the keys' address form. */
 #define GRANTREC_ABIN_MAX 17
