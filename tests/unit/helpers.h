@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/config.h"
 #include "stores/grantdb.h"
 
@@ -70,6 +71,17 @@ scratch_teardown(void **state)
 	(void)state;
 	scratch_remove(dir);
 	return 0;
+}
+
+/* The address s, which a test knows to be one. */
+static inline struct addr
+A(const char *s)
+{
+	struct addr a;
+
+	if (addr_parse(s, &a, NULL) < 0)
+		fail_msg("bad test address %s", s);
+	return a;
 }
 
 /* Defaults, with the store in dir and no fsync (tests are not about disks). */

@@ -12,16 +12,6 @@ setup(void **s)
 	return 0;
 }
 
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	if (addr_parse(s, &a, NULL) < 0)
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
 static enum relay_answer
 check_at(const char *ip, int64_t now, char *relayclient)
 {

@@ -16,16 +16,6 @@ setup(void **s)
 	return 0;
 }
 
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	if (addr_parse(s, &a, NULL) < 0)
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
 static void
 allow(const char *ip, const char *user, long ttl, int64_t now)
 {
