@@ -238,9 +238,10 @@ relay_checkpoint(const struct config *c, struct err *e)
 	int rc;
 
 	/* The files first, without the lock, so that the flush under it
-	 * finds little left to write and logins wait for no more than that. */
-	if (c->sync && grantdb_preflush(c->dir, e) < 0)
-		return -1;
+	 * finds little left to write and logins wait for no more than that;
+	 * with the journal empty, nothing to do at all. */
+	if ((rc = grantdb_preflush(c->dir, c->sync, e)) <= 0)
+		return rc;
 	if ((db = open_store(c, GRANTDB_WRITE, 0, e)) == NULL)
 		return -1;
 	rc = grantdb_flush(db, e);

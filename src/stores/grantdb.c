@@ -1831,17 +1831,25 @@ grantdb_commit(struct grantdb *db, struct err *e)
 }
 
 int
-grantdb_preflush(const char *dir, struct err *e)
+grantdb_preflush(const char *dir, int sync, struct err *e)
 {
 	static const char *const names[] = { GRANTDB_FILE, GRANTDB_META };
 	char path[PATH_MAX];
-	struct stat st;
+	struct stat st, js;
 	size_t i;
 	int fd;
 
 	if (grantlock_dir(dir, &st, e) < 0)
 		return -1;
-	for (i = 0; i < 2; i++) {
+	/* An empty journal: every change is on disk in the files already. */
+	snprintf(path, sizeof path, "%s/%s", dir, GRANTDB_JOURNAL);
+	if (lstat(path, &js) < 0) {
+		err_set(e, ERR_TEMP, errno, "stat %s", path);
+		return -1;
+	}
+	if (js.st_size == 0)
+		return 0;
+	for (i = 0; sync && i < 2; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		if ((fd = safefile_open(path, O_RDONLY, st.st_uid, NULL, e)) < 0)
 			return -1;
@@ -1852,7 +1860,7 @@ grantdb_preflush(const char *dir, struct err *e)
 		}
 		close(fd);
 	}
-	return 0;
+	return 1;
 }
 
 int

@@ -123,11 +123,13 @@ int grantdb_put(struct grantdb *db, const struct grant *g, struct err *e);
 int grantdb_flush(struct grantdb *db, struct err *e);
 
 /*
- * Flush dir's grants.db and grants-meta.db without opening the store or
- * taking its lock: what grantdb_flush then does under the lock is short.
- * 0, or -1 and e.
+ * Before a checkpoint: when dir's journal holds changes, flush grants.db
+ * and grants-meta.db (with sync) without opening the store or taking its
+ * lock, so that what grantdb_flush then does under the lock is short.  1
+ * the journal holds changes, 0 it is empty (nothing to checkpoint), -1
+ * and e.
  */
-int grantdb_preflush(const char *dir, struct err *e);
+int grantdb_preflush(const char *dir, int sync, struct err *e);
 
 /* Remove addr: 1 removed, 0 absent, -1 and e. */
 int grantdb_del(struct grantdb *db, const char *addr, struct err *e);
