@@ -37,7 +37,7 @@ root	relaygate import-spool $T_TMP/spool
 root	relaygate init
 group	relaygate allow 192.0.2.32
 group	relaygate expire
-mail	$SG_BIN/onsocket 127.0.0.6 -- $SG_BIN/relaygate-allow -p pop3 true
+mail	$SG_BIN/onsocket 127.0.0.6 --user $SG_MAIL -- $SG_BIN/relaygate-allow -p pop3 true
 W
 }
 run_writer() {	# run_writer WHO COMMAND...
@@ -46,7 +46,7 @@ run_writer() {	# run_writer WHO COMMAND...
 	case $who in
 	root) run -t 10 "$@" ;;
 	group) run -t 10 "${AS_STORE[@]}" "$@" ;;
-	mail) run -t 10 "${AS_MAIL[@]}" "$@" ;;
+	mail) run -t 10 "$@" ;;	# onsocket --user: root's listener, as tcpserver -u
 	esac
 }
 

@@ -15,8 +15,9 @@ POINTS="flock writev pwritev ftruncate fsync fdatasync utimensat setresgid"
 writer() {	# writer FROM [strace options]: the setgid writer as the mail user, traced by root
 	local from=$1
 	shift
-	deadline 20 strace -f -qq -o "$T_TMP/trace" -u "$SG_MAIL" "$@" \
-	    "$SG_BIN/onsocket" "$from" -- "$SG_BIN/relaygate-allow" -p pop3 true >/dev/null 2>&1
+	# onsocket --user: a connection root's listener accepted, as under tcpserver -u.
+	deadline 20 strace -f -qq -o "$T_TMP/trace" "$@" \
+	    "$SG_BIN/onsocket" "$from" --user "$SG_MAIL" -- "$SG_BIN/relaygate-allow" -p pop3 true >/dev/null 2>&1
 }
 
 # One clean run, to count where the writer can be stopped.

@@ -5,38 +5,50 @@
 
 #include "core/chain.h"
 #include "core/config.h"
+#include "core/peer.h"
 #include "core/priv.h"
 #include "core/relay.h"
 #include "core/text.h"
 
 /*
- * Is the client the connection this login came on?  0 yes (or nothing to
- * check against, when that is allowed), -1 no: r->log says why.
+ * May this login be recorded for a?  0 yes, -1 no: r->log says why.
+ *
+ * Set-id, the program believes only what a local user cannot hand it: a
+ * connection that a server here accepted (peer.h), whose peer is the
+ * client; peer_check cannot turn that off.  Run by an account that may
+ * write the store anyway (a login path's privileged half: root, the
+ * store's account), the environment is that account's own; with
+ * peer_check a TCP connection on standard input must still come from the
+ * client.
  */
 static int
 peer_ok(const struct config *c, const struct addr *a, const char *from,
     struct chain_result *r)
 {
 	struct addr peer;
-	char why[128];
+	char why[256];
 
-	/* Taken from the connection itself: it is the peer. */
+	if (priv_setid()) {
+		if (peer_accepted(0, &peer, why, sizeof why) != 1) {
+			snprintf(r->log, sizeof r->log, "nothing recorded for %s %s: %s "
+			    "(setgid, peer_check)", from, a->text, why);
+			return -1;
+		}
+		if (strcmp(peer.text, a->text) != 0) {
+			snprintf(r->log, sizeof r->log, "nothing recorded for %s %s: this "
+			    "connection comes from %s (setgid, peer_check)", from, a->text, peer.text);
+			return -1;
+		}
+		return 0;
+	}
 	if (!c->peer_check || strcmp(from, CHAIN_FROM_PEER) == 0)
 		return 0;
-	if (chain_peer(0, &peer, why, sizeof why) == 1) {
-		if (strcmp(peer.text, a->text) == 0)
-			return 0;
+	if (chain_peer(0, &peer, why, sizeof why) == 1 && strcmp(peer.text, a->text) != 0) {
 		snprintf(r->log, sizeof r->log, "%s is %s, but this connection comes from "
 		    "%s; nothing recorded (peer_check)", from, a->text, peer.text);
 		return -1;
 	}
-	/* Without a connection to check against, only a program that could
-	 * write the store by itself anyway may record. */
-	if (!priv_setid())
-		return 0;
-	snprintf(r->log, sizeof r->log, "%s, so %s %s cannot be checked against the "
-	    "connection; nothing recorded (setgid, peer_check)", why, from, a->text);
-	return -1;
+	return 0;
 }
 
 /* The protocol of this login, when the chain did not say. */
