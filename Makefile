@@ -49,10 +49,10 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 B ?= build
 
-CORE   = err addr config priv grant relay check view sched chain peer allow rules ruleset pop secret store syncstat text
+CORE   = err addr config priv grant relay check view sched chain peer ticket login allow rules ruleset pop secret store syncstat text
 STORES = lock dirsync safefile uidname bdbfile pagelog grantrec grantlock btread grantread grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd prompt init sync daemon
-PROGS  = relaygate relaygate-allow relaygate-check relaygate-checkpw relaygate-passwd
+PROGS  = relaygate relaygate-allow relaygate-login relaygate-check relaygate-checkpw relaygate-passwd
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog test_btread test_group test_tidy
 MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8 relaygate-sync.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
@@ -243,7 +243,7 @@ install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSTEMDDIR) $(DTOOLS)/log $(DTOOLS_SYNC)/log
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/relaygate $(DESTDIR)$(SBINDIR)
-	install -m 755 $(B)/relaygate-check $(B)/relaygate-checkpw $(DESTDIR)$(BINDIR)
+	install -m 755 $(B)/relaygate-check $(B)/relaygate-checkpw $(B)/relaygate-login $(DESTDIR)$(BINDIR)
 	install -m 2755 -g $(STORE_GROUP) $(B)/relaygate-allow $(DESTDIR)$(BINDIR)
 	install -m 4755 -o root -g root $(B)/relaygate-passwd $(DESTDIR)$(BINDIR)
 	for m in $(MAN5:%=5/%) $(MAN7:%=7/%) $(MAN8:%=8/%); do \

@@ -1,7 +1,10 @@
 /* allow: relaygate-allow's decision, recording a login (chain.h). */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/chain.h"
 #include "core/config.h"
@@ -9,6 +12,10 @@
 #include "core/priv.h"
 #include "core/relay.h"
 #include "core/text.h"
+#include "core/ticket.h"
+
+/* The longest a login waits for relaygate-login to answer its ticket. */
+#define TICKET_WAIT_MS 10000
 
 /*
  * May this login be recorded for a?  0 yes, -1 no: r->log says why.
@@ -68,6 +75,39 @@ guess_proto(void)
 	return "unknown";
 }
 
+/*
+ * relaygate-login, first in this chain, waits for this login's word
+ * (ticket.h): tell it, and record nothing here.  It knows the client's
+ * address; this process, the user's, has only its word to give.
+ */
+static void
+tell_login(const char *fdtext, const char *proto, struct chain_result *r)
+{
+	const char *user = getenv("USER");
+	struct err e;
+	char *end;
+	long fd;
+	int rc;
+
+	errno = 0;
+	fd = strtol(fdtext, &end, 10);
+	if (end == fdtext || *end != '\0' || errno != 0 || fd < 3 || fd > INT_MAX) {
+		snprintf(r->log, sizeof r->log, "%s=%s is no descriptor; nothing recorded",
+		    TICKET_ENV, fdtext);
+		unsetenv(TICKET_ENV);
+		return;
+	}
+	rc = ticket_send((int)fd, user != NULL ? user : "", proto, TICKET_WAIT_MS, &e);
+	close((int)fd);
+	unsetenv(TICKET_ENV);
+	if (rc < 0)
+		snprintf(r->log, sizeof r->log, "%s; nothing recorded", e.msg);
+	else if (rc == 0)
+		snprintf(r->log, sizeof r->log, "relaygate-login recorded nothing (its log says why)");
+	else
+		r->routine = 1;
+}
+
 void
 chain_allow(const char *proto, int64_t now, struct chain_result *r)
 {
@@ -83,6 +123,12 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	 * check: no login has succeeded yet, so there is nothing to record. */
 	if (getenv("AUTHORIZED") != NULL)
 		return;
+	if (proto == NULL)
+		proto = guess_proto();
+	if (getenv(TICKET_ENV) != NULL) {
+		tell_login(getenv(TICKET_ENV), proto, r);
+		return;
+	}
 	if (chain_setup(&c, &a, &from, "nothing recorded", r) < 0 || peer_ok(&c, &a, from, r) < 0)
 		return;
 	if (priv_setid()) {
@@ -98,8 +144,6 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 		user = "";
 	/* An odd USER (control characters, too long) still gets its grant: recorded and logged escaped. */
 	user = text_escape(safe, sizeof safe, user);
-	if (proto == NULL)
-		proto = guess_proto();
 	if (priv_raise(&e) < 0) {
 		snprintf(r->log, sizeof r->log, "%s; nothing recorded for %s", e.msg, a.text);
 		return;

@@ -95,6 +95,15 @@ inet_socket(int fd)
 	return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
 }
 
+/* chain_log_syslog was called: this process's standard error is gone. */
+static int log_syslog;
+
+void
+chain_log_syslog(void)
+{
+	log_syslog = 1;
+}
+
 void
 chain_log(const char *prog, const char *fmt, ...)
 {
@@ -104,7 +113,7 @@ chain_log(const char *prog, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (inet_socket(2)) {
+	if (log_syslog || inet_socket(2)) {
 		openlog(prog, LOG_PID, LOG_MAIL);
 		syslog(LOG_NOTICE, "%s", line);
 		closelog();

@@ -54,6 +54,12 @@ void chain_log(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * From now on chain_log writes through syslog(3): for a process that let
+ * its standard error go because it was the client's connection (inetd).
+ */
+void chain_log_syslog(void);
+
+/*
  * The config and the client address of this connection (chain_client_addr):
  * 0; or -1 with r->log saying why, then consequence ("nothing recorded").
  */
@@ -71,6 +77,20 @@ int chain_setup(struct config *c, struct addr *a, const char **from,
  * the privilege is held only around the write (priv.h).
  */
 void chain_allow(const char *proto, int64_t now, struct chain_result *r);
+
+/*
+ * relaygate-login: first in a login chain, as root, in the process the
+ * server started for the connection: note the client (chain_client_addr;
+ * under stunnel, whose exec sets REMOTE_HOST, TCPREMOTEIP is set from it),
+ * hand the chain one end of a ticket pair (ticket.h) named by
+ * RELAYGATE_LOGIN, and leave behind, outside the chain's process tree, a
+ * waiter that records the client for the account whose relaygate-allow
+ * sends the ticket, logs it through prog's chain_log, and answers.
+ * Returns in the process that goes on to exec the chain, r->log saying
+ * what went wrong, if anything: the chain then runs all the same, without
+ * RELAYGATE_LOGIN.
+ */
+void chain_login(const char *prog, struct chain_result *r);
 
 /* relaygate-check: should RELAYCLIENT be set for the client (chain_client_addr), and to what? */
 void chain_check(int64_t now, struct chain_result *r);
