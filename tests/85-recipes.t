@@ -4,8 +4,13 @@
 # install, relaygate init: the setgid relaygate-allow, no 1777), then
 #   Dovecot POP3 (APOP) and IMAP logins   contrib/dovecot/conf.d/*.conf
 #   Courier-IMAP's imaplogin              contrib/courier/imapd/run, imapd-relaygate
+#   Courier-IMAP's imapd-ssl              contrib/courier/imapd-ssl/run
 #   the qmail POP3 chain                  contrib/qmail/pop3d/run
-# each record the client; then swaks is answered at RCPT by Postfix
+#   the same behind stunnel (POP3S)       contrib/qmail/pop3s/run, contrib/stunnel/pop3s.conf
+# each record the client, in the clear and over TLS (STLS and STARTTLS,
+# POP3S and IMAPS, from python's poplib and imaplib: tests/tlslogin),
+# while a local user's forgeries on the same host record nothing; then
+# swaks is answered at RCPT by Postfix
 #   contrib/postfix/main.cf (btree map of the grants)
 # and by the qmail SMTP chain, tcpserver -x ... relaygate-check,
 #   contrib/qmail/smtpd/run (ucspi-tcp for IPv4, ucspi-tcp-ipv6 for IPv6)
@@ -22,7 +27,8 @@
 # written), /run/courier is a tmpfs, and the only network is this
 # namespace's loopback, with two more IPv6 addresses on it.  The one
 # substitution in the recipes: port names (smtp, pop3, and Courier's PORT
-# in /etc/courier/imapd) become ports above 1024.  Debian 12 has no qmail:
+# in /etc/courier/imapd and SSLPORT in imapd-ssl, stunnel's accept) become
+# ports above 1024; the certificates are the test's own.  Debian 12 has no qmail:
 # tests/qmail-smtpd, tests/popup and tests/qmail-pop3d stand in at
 # /var/qmail/bin.  dovecot-imapd conflicts with courier-imap: tools/deps
 # unpacks it under build/peers and it is laid over /usr/lib/dovecot here.
@@ -40,8 +46,8 @@ PEERS=$RELAYGATE_PEERS
 bail() { echo "Bail out! $*"; exit 1; }
 
 # Missing peers are failures.
-for p in dovecot postfix swaks curl tcpserver svscan supervise multilog setuidgid envuidgid \
-    /usr/sbin/couriertcpd /usr/lib/courier/courier-authlib/authdaemond authtest maildirmake.courier \
+for p in dovecot postfix swaks curl tcpserver svscan supervise multilog setuidgid envuidgid stunnel \
+    /usr/sbin/couriertcpd /usr/bin/couriertls /usr/lib/courier/courier-authlib/authdaemond authtest maildirmake.courier \
     "$PEERS/ucspi-tcp-ipv6/usr/bin/tcpserver" "$PEERS/dovecot-imapd/usr/lib/dovecot/imap-login"; do
 	command -v "$p" >/dev/null || bail "$p is missing: sh tools/deps test"
 done
@@ -54,7 +60,8 @@ mount -t overlay o -o "lowerdir=/usr/local,upperdir=$T/ns/usrlocal.up,workdir=$T
 mount -t overlay o -o "lowerdir=$PEERS/dovecot-imapd/usr/lib/dovecot:/usr/lib/dovecot" /usr/lib/dovecot &&
 mkdir -p /run/courier && mount -t tmpfs -o mode=775 tmpfs /run/courier ||
     bail "cannot make the overlays"
-ip link set lo up && ip addr add fd00:5eed::2/128 dev lo nodad && ip addr add fd00:5eed::3/128 dev lo nodad ||
+ip link set lo up && ip addr add fd00:5eed::2/128 dev lo nodad && ip addr add fd00:5eed::3/128 dev lo nodad &&
+ip addr add fd00:5eed::4/128 dev lo nodad ||
     bail "cannot set up loopback"
 chmod 755 "$T"
 
@@ -126,12 +133,22 @@ relaygate rules compile >/dev/null || bail "relaygate rules compile"
 
 # --- the services, under daemontools ---
 SMTP4=2525 SMTP6=2526 QPOP=2110 CPORT=2143 DPOP=2111 DIMAP=2144 PFPORT=2527
+QPOPS=2995 CPORTS=2993 DPOPS=2996 DIMAPS=2994
+# The certificate the recipes name (stunnel's; Courier's own is Debian's imapd.pem).
+install -d -m 700 /etc/ssl/private
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=mail.example.org -days 2 \
+    -keyout /etc/ssl/private/mail.example.org.key -out /etc/ssl/certs/mail.example.org.pem 2>/dev/null ||
+    bail "openssl req"
 install -d "$T/service"
 cp -a "$ROOT/contrib/daemontools/relaygate-expire" "$T/service/"
 install -d -o relaygate -g relaygate "$T/service/relaygate-expire/log/main"	# as its run says
 for s in smtpd pop3d; do cp -a "$ROOT/contrib/qmail/$s" "$T/service/qmail-$s"; done
 cp -a "$ROOT/contrib/qmail/smtpd" "$T/service/qmail-smtpd6"
 cp -a "$ROOT/contrib/courier/imapd" "$T/service/courier-imapd"
+cp -a "$ROOT/contrib/courier/imapd-ssl" "$T/service/courier-imapd-ssl"
+cp -a "$ROOT/contrib/qmail/pop3s" "$T/service/qmail-pop3s"
+install -d /etc/stunnel
+sed "s/^accept = 995\$/accept = $QPOPS/" "$ROOT/contrib/stunnel/pop3s.conf" >/etc/stunnel/pop3s.conf
 sed -i "s/ 0 smtp / 0 $SMTP4 /" "$T/service/qmail-smtpd/run"
 sed -i "s/ 0 smtp / 0 $SMTP6 /" "$T/service/qmail-smtpd6/run"
 sed -i "s/ 0 pop3 / 0 $QPOP /" "$T/service/qmail-pop3d/run"
@@ -141,11 +158,18 @@ for s in qmail-smtpd qmail-pop3d; do
 	is "$(diff "$ROOT/contrib/qmail/${s#*-}/run" "$T/service/$s/run" | grep -c '^>')" 1 "contrib qmail/${s#*-}/run used verbatim but for its port"
 done
 is "$(diff "$ROOT/contrib/courier/imapd/run" "$T/service/courier-imapd/run" && echo same)" same "contrib courier/imapd/run used verbatim (its port is Debian's PORT)"
+is "$(diff "$ROOT/contrib/courier/imapd-ssl/run" "$T/service/courier-imapd-ssl/run" && diff "$ROOT/contrib/qmail/pop3s/run" "$T/service/qmail-pop3s/run" && echo same)" same \
+    "contrib courier/imapd-ssl/run and qmail/pop3s/run used verbatim"
+is "$(diff "$ROOT/contrib/stunnel/pop3s.conf" /etc/stunnel/pop3s.conf | grep -c '^>')" 1 "contrib stunnel/pop3s.conf used verbatim but for its port"
 is "$(diff -r "$ROOT/contrib/daemontools/relaygate-expire" "$T/service/relaygate-expire" | grep -c '^[<>]')" 0 \
     "contrib daemontools relaygate-expire used verbatim"
 # Courier: its imapd recipe, the port set in Debian's own settings file.
 install -m 755 "$ROOT/contrib/courier/imapd-relaygate" /usr/local/bin/imapd-relaygate
 sed -i -e "s/^PORT=143\$/PORT=$CPORT/" -e 's/^IMAPDSTART=YES$/IMAPDSTART=NO/' /etc/courier/imapd
+sed -i -e "s/^SSLPORT=993\$/SSLPORT=$CPORTS/" -e 's/^IMAPDSSLSTART=YES$/IMAPDSSLSTART=NO/' /etc/courier/imapd-ssl
+# As Debian's imapd-ssl start script does: couriertls's session cache, the courier user's.
+TLSCACHE=$(sed -n 's/^TLS_CACHEFILE=//p' /etc/courier/imapd-ssl)
+install -d "$(dirname "$TLSCACHE")" && install -o courier -g courier -m 600 /dev/null "$TLSCACHE"
 install -d -o courier -g courier -m 750 /run/courier/authdaemon
 chgrp courier /run/courier
 /usr/lib/courier/courier-authlib/authdaemond 2>"$T/authd.log" &
@@ -153,7 +177,7 @@ PIDS="$PIDS $!"
 
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin svscan "$T/service" >"$T/svscan.log" 2>&1 &
 SVSCAN=$!
-for p in $SMTP4 $SMTP6 $QPOP $CPORT; do wait_until 10 listening "$p" || echo "# port $p not listening" >&2; done
+for p in $SMTP4 $SMTP6 $QPOP $CPORT $QPOPS $CPORTS; do wait_until 10 listening "$p" || echo "# port $p not listening" >&2; done
 wait_until 10 authtest "$CU" c-secret || echo "# authdaemond not ready" >&2
 is "$(svstat "$T/service/relaygate-expire" "$T/service/relaygate-expire/log" | grep -c ': up ')" 2 \
     "the expiry loop and its multilog run under supervise (log/run's account exists)"
@@ -169,7 +193,9 @@ log_path = $D/dovecot.log
 info_log_path = $D/info.log
 protocols = pop3 imap
 listen = 127.0.0.1, ::1
-ssl = no
+ssl = yes
+ssl_cert = </etc/ssl/certs/mail.example.org.pem
+ssl_key = </etc/ssl/private/mail.example.org.key
 disable_plaintext_auth = no
 auth_failure_delay = 0
 mail_location = maildir:~/Maildir
@@ -181,13 +207,18 @@ service pop3-login {
   inet_listener pop3 {
     port = $DPOP
   }
+  inet_listener pop3s {
+    port = $DPOPS
+    ssl = yes
+  }
 }
 service imap-login {
   inet_listener imap {
     port = $DIMAP
   }
   inet_listener imaps {
-    port = 0
+    port = $DIMAPS
+    ssl = yes
   }
 }
 !include $D/conf.d/*.conf
@@ -209,8 +240,8 @@ postfix_master "$PFPORT" 127.0.0.1 '[::1]' >"$pf/conf/master.cf"
 PFMASTER=$(postfix_start "$pf" 100)
 PIDS="$PFMASTER $PIDS"
 wait_until 10 listening "$PFPORT"
-is "$(for p in $SMTP4 $SMTP6 $QPOP $CPORT $DPOP $DIMAP $PFPORT; do listening $p && echo up; done | wc -l)" 7 \
-    "every server listens: qmail SMTP (v4, v6), qmail POP3, Courier IMAP, Dovecot POP3 and IMAP, Postfix"
+is "$(for p in $SMTP4 $SMTP6 $QPOP $CPORT $DPOP $DIMAP $PFPORT $QPOPS $CPORTS $DPOPS $DIMAPS; do listening $p && echo up; done | wc -l)" 11 \
+    "every server listens: qmail SMTP (v4, v6), qmail POP3 (and POP3S), Courier IMAP (and IMAPS), Dovecot POP3 and IMAP (and POP3S, IMAPS), Postfix"
 
 # --- logins from real clients ---
 curl_rc() { deadline 20 curl -s --max-time 15 "$@" >/dev/null 2>&1; echo $?; }
@@ -235,6 +266,33 @@ print(f.read().decode().strip().splitlines()[-1])
 PY
 )
 is "$got" "+OK uid=$CUID groups=$CUID" "qmail POP3 chain: APOP login from 127.0.0.6; qmail-pop3d runs as the user, without the store's group"
+
+# Over TLS: STARTTLS (STLS) and implicit TLS, through every server.
+tls() { deadline 20 /usr/bin/python3 "$ROOT/tests/tlslogin" "$@" 2>&1; }
+like "$(tls stls 127.0.0.1 "$DPOP" 127.0.0.10 "$DU" d-secret)" "^\+OK" "Dovecot POP3, STLS then APOP, from 127.0.0.10"
+like "$(tls pop3s 127.0.0.1 "$DPOPS" 127.0.0.11 "$DU" d-secret)" "^\+OK" "Dovecot POP3S, APOP, from 127.0.0.11"
+like "$(tls starttls 127.0.0.1 "$DIMAP" 127.0.0.12 "$DU" d-secret)" "^OK" "Dovecot IMAP, STARTTLS then LOGIN, from 127.0.0.12"
+like "$(tls imaps ::1 "$DIMAPS" fd00:5eed::4 "$DU" d-secret)" "^OK" "Dovecot IMAPS over IPv6, from fd00:5eed::4"
+like "$(tls starttls 127.0.0.1 "$CPORT" 127.0.0.13 "$CU" c-secret)" "^OK" "Courier-IMAP, STARTTLS then LOGIN, from 127.0.0.13"
+like "$(tls imaps 127.0.0.1 "$CPORTS" 127.0.0.14 "$CU" c-secret)" "^OK" "Courier-IMAP imapd-ssl (IMAPS), from 127.0.0.14"
+is "$(tls pop3s 127.0.0.1 "$QPOPS" 127.0.0.15 "$CU" q-secret | tail -1)" "+OK uid=$CUID groups=$CUID" \
+    "qmail POP3 chain behind stunnel (POP3S), APOP from 127.0.0.15; qmail-pop3d runs as the user, without the store's group"
+
+# A local user's forgeries on this host, with the installed programs.
+AS_CU=(setpriv --reuid="$CU" --regid="$CU" --init-groups)
+run "${AS_CU[@]}" env TCPREMOTEIP=127.0.0.16 /usr/bin/python3 "$ROOT/tests/forgesock" udp 127.0.0.16 -- /usr/local/bin/relaygate-allow -p pop3 true
+like "$ERR" "nothing recorded for TCPREMOTEIP 127\.0\.0\.16: standard input is a datagram socket" "a local user's setgid relaygate-allow on a UDP socket: refused"
+run "${AS_CU[@]}" env IP=127.0.0.16 /usr/bin/python3 "$ROOT/tests/forgesock" netns 127.0.0.16 -- /usr/local/bin/relaygate-allow -p pop3 true
+like "$ERR" "nothing recorded for IP 127\.0\.0\.16: standard input's connection belongs to another network namespace" "on a connection from a namespace of the user's own: refused"
+run "${AS_CU[@]}" env TCPREMOTEIP=127.0.0.16 /usr/local/bin/relaygate-login /usr/local/bin/relaygate-allow -p pop3 true </dev/null
+like "$ERR" "relaygate-login: .*Permission denied; nothing recorded for 127\.0\.0\.16" "the user's own relaygate-login cannot write the store"
+run "${AS_CU[@]}" /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1]); print("connected")
+except OSError as e:
+    print(e.strerror)' "$D/run/postlogin-imap"
+is "$OUT" "Permission denied" "Dovecot's post-login socket, which runs relaygate-allow as the store's account, is not the user's to reach"
 relaygate pin 127.0.0.9 --note "office" >/dev/null
 relaygate pin ::1 --note "v6 office" >/dev/null
 
@@ -243,9 +301,13 @@ is "$(grant 127.0.0.4)" "$DU imap" "one grant for the Dovecot IMAP login, protoc
 is "$(grant fd00:5eed::2)" "$DU imap" "one grant for the Dovecot IPv6 login"
 is "$(grant 127.0.0.5)" "$CU imap" "one grant for the Courier-IMAP login, the user's own account"
 is "$(grant 127.0.0.6)" "$CU pop3" "one grant for the qmail POP3 login, protocol pop3"
-is "$(grep -c 'relaygate-allow: 127.0.0.5 may relay' "$T/svscan.log")" 1 "Courier: one log line from relaygate-allow for its login"
-is "$(grant 127.0.0.3)" "" "none for the refused login"
-is "$(relaygate list --all | cut -f1 | sort | tr '\n' ' ')" "127.0.0.2 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.9 ::1 fd00:5eed::2 " \
+is "$(for a in 127.0.0.10 127.0.0.11 127.0.0.12 fd00:5eed::4 127.0.0.13 127.0.0.14 127.0.0.15; do printf '%s %s; ' "$a" "$(grant "$a")"; done)" \
+    "127.0.0.10 $DU pop3; 127.0.0.11 $DU pop3; 127.0.0.12 $DU imap; fd00:5eed::4 $DU imap; 127.0.0.13 $CU imap; 127.0.0.14 $CU imap; 127.0.0.15 $CU pop3; " \
+    "one grant for each TLS login, under the account that logged in"
+is "$(grep -c 'relaygate-login: 127.0.0.1[345] may relay' "$T/svscan.log")" 3 "Courier and stunnel: relaygate-login logs each TLS login it recorded"
+is "$(grep -c 'relaygate-login: 127.0.0.5 may relay' "$T/svscan.log")" 1 "Courier: one log line from relaygate-login for its login"
+is "$(grant 127.0.0.3)$(grant 127.0.0.16)" "" "none for the refused login, nor for the forgeries"
+is "$(relaygate list --all | cut -f1 | sort | tr '\n' ' ')" "127.0.0.10 127.0.0.11 127.0.0.12 127.0.0.13 127.0.0.14 127.0.0.15 127.0.0.2 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.9 ::1 fd00:5eed::2 fd00:5eed::4 " \
     "the store holds exactly these grants and pins"
 is "$(grep 'relaygate-allow' "$D/dovecot.log")" "" "relaygate-allow -q wrote no Error to Dovecot's log"
 is "$(find /var/lib/relaygate ! -user relaygate | wc -l):$(stat -c %a /var/lib/relaygate)" "0:755" \
@@ -265,6 +327,9 @@ answers() {	# answers SOURCE...: "SRC postfix/qmail" codes, one line
 	done
 }
 CLIENTS="127.0.0.2 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.9 127.0.0.3 fd00:5eed::2 ::1 fd00:5eed::3"
+TLSCLIENTS="127.0.0.10 127.0.0.11 127.0.0.12 fd00:5eed::4 127.0.0.13 127.0.0.14 127.0.0.15 127.0.0.16"
+is "$(answers $TLSCLIENTS)" "127.0.0.10 250/250; 127.0.0.11 250/250; 127.0.0.12 250/250; fd00:5eed::4 250/250; 127.0.0.13 250/250; 127.0.0.14 250/250; 127.0.0.15 250/250; 127.0.0.16 554/553; " \
+    "RCPT for an outside domain from each TLS login's client: 250 at Postfix and qmail; the forger's address refused"
 is "$(answers $CLIENTS)" "127.0.0.2 250/250; 127.0.0.4 250/250; 127.0.0.5 250/250; 127.0.0.6 250/250; 127.0.0.9 250/250; 127.0.0.3 554/553; fd00:5eed::2 250/250; ::1 250/250; fd00:5eed::3 554/553; " \
     "RCPT for an outside domain: granted and pinned clients 250 at Postfix and qmail (v4 and v6), the others refused"
 granted_at=$(date +%s)
@@ -277,6 +342,8 @@ like "$(cat "$T/service/relaygate-expire/log/main/current" 2>/dev/null)" \
     "relaygate: expired .*127\.0\.0\.2.* \([0-9]+ grants?\)" "the loop's log (multilog, as the store's user) names the addresses it removed"
 is "$(answers $CLIENTS)" "127.0.0.2 554/553; 127.0.0.4 554/553; 127.0.0.5 554/553; 127.0.0.6 554/553; 127.0.0.9 250/250; 127.0.0.3 554/553; fd00:5eed::2 554/553; ::1 250/250; fd00:5eed::3 554/553; " \
     "after the sweep: the formerly granted clients are refused again, the pins still relay"
+is "$(answers $TLSCLIENTS)" "127.0.0.10 554/553; 127.0.0.11 554/553; 127.0.0.12 554/553; fd00:5eed::4 554/553; 127.0.0.13 554/553; 127.0.0.14 554/553; 127.0.0.15 554/553; 127.0.0.16 554/553; " \
+    "and so are the TLS logins' clients"
 
 # --- Postfix's overshoot: it relays for an expired grant until a sweep ---
 svc -d "$T/service/relaygate-expire"

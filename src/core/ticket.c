@@ -14,12 +14,22 @@
 int
 ticket_pair(int *keep, int *give, struct err *e)
 {
-	int fds[2], on = 1;
+	int fds[2], on = 1, high;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
 		err_set(e, ERR_TEMP, errno, "make the login's socket pair");
 		return -1;
 	}
+	/* Out of the way of the chain's own descriptors: qmail-popup and
+	 * every checkpassword program use 3, Dovecot's 4 too. */
+	if ((high = fcntl(fds[1], F_DUPFD_CLOEXEC, TICKET_FD_MIN)) < 0) {
+		err_set(e, ERR_TEMP, errno, "move the login's socket pair");
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	close(fds[1]);
+	fds[1] = high;
 	/* The kernel attaches each sender's ids to what keep receives. */
 	if (setsockopt(fds[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0 ||
 	    fcntl(fds[1], F_SETFD, 0) < 0) {

@@ -21,6 +21,7 @@
 #include "core/grant.h"
 
 #define TICKET_ENV "RELAYGATE_LOGIN"
+#define TICKET_FD_MIN 10	/* the chain's end: the first free descriptor from here */
 
 struct ticket {
 	unsigned long uid;		/* the sender's real uid, as the kernel says */
