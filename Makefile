@@ -54,7 +54,7 @@ STORES = lock dirsync safefile uidname bdbfile pagelog grantrec grantlock btread
 CLI    = commands output loop rules passwd prompt init sync daemon
 PROGS  = relaygate relaygate-allow relaygate-login relaygate-check relaygate-checkpw relaygate-passwd
 UNITS  = test_addr test_config test_grantdb test_pagelog test_relay test_view test_sched test_chain test_rules test_pop test_synclog test_btread test_group test_tidy
-MAN8   = relaygate.8 relaygate-allow.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8 relaygate-sync.8
+MAN8   = relaygate.8 relaygate-allow.8 relaygate-login.8 relaygate-check.8 relaygate-checkpw.8 relaygate-passwd.8 relaygate-sync.8
 MAN5   = relaygate-grants.5 relaygate.conf.5
 MAN7   = relaygate-security.7
 

@@ -34,7 +34,7 @@ if [ -z "${INSTALL_INSIDE:-}" ]; then
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 18
 mkdir -p "$T_TMP/ns/upper" "$T_TMP/ns/work"
 mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$T_TMP/ns/upper,workdir=$T_TMP/ns/work" /var/lib ||
     { echo "Bail out! cannot put an overlay on /var/lib"; exit 1; }
@@ -61,6 +61,7 @@ is "$rc" 0 "the README's commands all succeed$( [ $rc -eq 0 ] || tail -5 "$T_TMP
 is "$(id -nG "$N" 2>/dev/null)" "$N" "adduser made the store's account and group"
 is "$(stat -c '%a %G' "$D/usr/local/bin/relaygate-allow" 2>&1)" "2755 $N" "make install: relaygate-allow setgid to the store's group"
 ok "relaygate in SBINDIR" [ -x "$D/usr/local/sbin/relaygate" ]
+is "$(stat -c '%a %U' "$D/usr/local/bin/relaygate-login" 2>&1)" "755 root" "make install: relaygate-login, no set-id bit (root runs it, first in a chain)"
 S=/var/lib/relaygate
 is "$(cd "$S" 2>/dev/null && stat -c '%n %U %G %a' . * | sort | tr '\n' ';')" \
     ". $N $N 755;grants-meta.db $N $N 660;grants.db $N $N 664;grants.journal $N $N 660;grants.lock $N $N 644;" \
@@ -106,5 +107,5 @@ D2=$T_TMP/root2
 is "$?" 0 "make install PREFIX=/usr"
 is "$(grep -rl /usr/local "$D2" | sed "s|^$D2||")" "" "no installed file names /usr/local"
 is "$(grep -h -e '^ExecStart=' -e 'script-login' "$D2/usr/lib/systemd/system/relaygate-expire.service" "$D2/usr/share/man/man8/relaygate-allow.8" 2>&1 | tr -s ' ' | tr '\n' ';')" \
-    "ExecStart=/usr/sbin/relaygate expire --loop --interval 10; executable = script-login -d /usr/bin/relaygate-allow -q -p pop3; executable = script-login -d /usr/bin/relaygate-allow -q -p imap;" "the systemd unit and the man pages name /usr/sbin and /usr/bin"
+    "ExecStart=/usr/sbin/relaygate expire --loop --interval 10; executable = script-login /usr/bin/relaygate-allow -q -p pop3; executable = script-login /usr/bin/relaygate-allow -q -p imap;" "the systemd unit and the man pages name /usr/sbin and /usr/bin"
 done_testing
