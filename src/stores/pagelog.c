@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -809,21 +810,44 @@ reserve_fd(int fd, const char *name, uint64_t len, struct err *e)
 }
 
 /*
+ * May this process write up to reach bytes into name?  The file size
+ * limit (RLIMIT_FSIZE, ulimit -f) refuses a write that ends past it, even
+ * inside the file: found in the middle of an apply, that would leave the
+ * file torn for a reader that does not replay the journal (Postfix).
+ * 0, or -1 and e (EFBIG).
+ */
+static int
+within_limit(const char *name, uint64_t reach, struct err *e)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    reach <= (uint64_t)rl.rlim_cur)
+		return 0;
+	err_set(e, ERR_TEMP, EFBIG, "write %s up to byte %llu: past the file size limit "
+	    "(RLIMIT_FSIZE, ulimit -f) of %llu bytes", name, (unsigned long long)reach,
+	    (unsigned long long)rl.rlim_cur);
+	return -1;
+}
+
+/*
  * Reserve, without changing their sizes, the blocks recs[0, n) will need
- * in each of fds[0, nfiles): the most each file reaches while they apply.
- * 0, or -1 and e (ENOSPC: the disk is full; nothing has changed).
+ * in each of fds[0, nfiles): the most each file reaches while they apply;
+ * and check that the file size limit lets every write of theirs happen.
+ * 0, or -1 and e (ENOSPC: the disk is full; EFBIG: the limit; nothing has
+ * changed).
  */
 static int
 reserve(const struct rec *recs, size_t n, const int *fds, const char *const *names,
     unsigned nfiles, struct err *e)
 {
-	uint64_t size[PAGELOG_FILES], most[PAGELOG_FILES];
+	uint64_t size[PAGELOG_FILES], most[PAGELOG_FILES], reach[PAGELOG_FILES];
 	struct stat st;
 	size_t i;
 	unsigned f;
 
 	for (f = 0; f < nfiles; f++) {
-		size[f] = most[f] = 0;
+		size[f] = most[f] = reach[f] = 0;
 		if (fds[f] >= 0 && fstat(fds[f], &st) == 0)
 			size[f] = most[f] = (uint64_t)st.st_size;
 	}
@@ -833,13 +857,18 @@ reserve(const struct rec *recs, size_t n, const int *fds, const char *const *nam
 			continue;	/* apply refuses it */
 		if (recs[i].type == 'T')
 			size[f] = recs[i].off;
-		else if (recs[i].off + recs[i].len > size[f])
-			size[f] = recs[i].off + recs[i].len;
+		else {
+			if (recs[i].off + recs[i].len > size[f])
+				size[f] = recs[i].off + recs[i].len;
+			if (recs[i].off + recs[i].len > reach[f])
+				reach[f] = recs[i].off + recs[i].len;
+		}
 		if (size[f] > most[f])
 			most[f] = size[f];
 	}
 	for (f = 0; f < nfiles; f++)
-		if (fds[f] >= 0 && reserve_fd(fds[f], names[f], most[f], e) < 0)
+		if (fds[f] >= 0 && (within_limit(names[f], reach[f], e) < 0 ||
+		    reserve_fd(fds[f], names[f], most[f], e) < 0))
 			return -1;
 	return 0;
 }
@@ -961,13 +990,24 @@ pagelog_commit(int jfd, const char *journal, int sync, int group, struct err *e)
 {
 	int fds[PAGELOG_FILES];
 	const char *names[PAGELOG_FILES];
-	int r;
+	struct sigaction ign, old;
+	int r, restore;
 
 	if (pl.nrecs == 0)
 		return 0;
 	watched(fds, names, journal);
-	if ((r = commit_recs(jfd, journal, pl.recs, pl.nrecs, fds, names, PAGELOG_FILES,
-	    sync, group, e)) != 0)
+	/* A journal write past the file size limit fails with EFBIG, before
+	 * the end record, instead of killing the process (SIGXFSZ): the change
+	 * then never happened, and a chain program goes on. */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	restore = sigaction(SIGXFSZ, &ign, &old) == 0;
+	r = commit_recs(jfd, journal, pl.recs, pl.nrecs, fds, names, PAGELOG_FILES,
+	    sync, group, e);
+	if (restore)
+		(void)sigaction(SIGXFSZ, &old, NULL);
+	if (r != 0)
 		return r;	/* 1: what is held stays, so this session reads what it committed */
 	drop_held();	/* the session goes on, watching the same files */
 	return 0;
@@ -1155,7 +1195,9 @@ pagelog_recover(int jfd, const char *journal, const int *fds, const char *const 
 	if (plan(buf, size, nfiles, &p, journal, e) < 0)
 		goto out;
 	if (p.what == P_APPLY) {
-		if (apply(p.recs, p.n, fds, names, nfiles, e) == 0 &&
+		/* Whatever limit this process runs under, it finds it before a write. */
+		if (reserve(p.recs, p.n, fds, names, nfiles, e) == 0 &&
+		    apply(p.recs, p.n, fds, names, nfiles, e) == 0 &&
 		    checkpoint(jfd, journal, fds, names, nfiles, sync, e) == 0)
 			rc = 1;
 	} else if (p.keep == size) {
