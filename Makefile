@@ -49,7 +49,7 @@ SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 B ?= build
 
-CORE   = err addr config priv grant relay check view sched chain peer ticket login allow rules ruleset pop secret store syncstat text
+CORE   = err addr config priv shield grant relay check view sched chain peer ticket login allow rules ruleset pop secret store syncstat text
 STORES = lock dirsync safefile uidname bdbfile pagelog grantrec grantlock btread grantread grantdb spool rulescdb textfile pwdb
 CLI    = commands output loop rules passwd prompt init sync daemon
 PROGS  = relaygate relaygate-allow relaygate-login relaygate-check relaygate-checkpw relaygate-passwd

@@ -28,6 +28,7 @@
 #include "cli/prompt.h"
 #include "core/pop.h"
 #include "core/priv.h"
+#include "core/shield.h"
 #include "core/secret.h"
 #include "version.h"
 
@@ -86,6 +87,7 @@ visit(int op, const struct config *c, const char *user, const char *current,
 	static const int held[] = { SIGINT, SIGQUIT, SIGTSTP, SIGHUP, SIGTERM, SIGTTIN, SIGTTOU };
 	sigset_t block, old;
 	struct err le;
+	uid_t ruid = getuid();	/* the user's, before the real ids are raised */
 	size_t i;
 	int r;
 
@@ -96,9 +98,15 @@ visit(int op, const struct config *c, const char *user, const char *current,
 		err_set(e, ERR_TEMP, errno, "block signals");
 		return -1;
 	}
+	/* Out of the user's reach before the lock every login waits on:
+	 * their signals (the real ids), their cgroup's freezer, their
+	 * scheduling (shield.h). */
 	if (priv_raise_shielded(e) < 0)
 		r = -1;
-	else {
+	else if (shield_process(ruid, e) < 0) {
+		r = -1;
+		(void)priv_lower(&le);
+	} else {
 		r = op == 'h' ? pop_has_secret(c, user, e) :
 		    pop_change_secret(c, user, current, secret, e);
 		if (priv_lower(&le) < 0 && r >= 0) {
