@@ -45,7 +45,7 @@ srv=$!
 i=0; while ! ss -ltnH "sport = :$port" | grep -q LISTEN && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 login() { deadline 15 tcpclient -H -R -i "$1" 127.0.0.1 "$port" sh -c 'cat <&6' 2>/dev/null; }
 # The waiters still there: relaygate-login processes that are nobody's child here.
-waiters() { pgrep -x relaygate-login | wc -l; }
+waiters() { pgrep -f "^$SG_BIN/relaygate-login " | wc -l; }
 
 got=$(login 127.0.0.21)
 is "$(granted 127.0.0.21)" "$SG_MAIL imap" "a login behind a Unix socket is recorded: the address tcpserver gave, the account that logged in (not USER)"

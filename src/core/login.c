@@ -4,6 +4,7 @@
  * of the client is remembered before the user's code runs, and recorded
  * only when the user's relaygate-allow reports the login.
  */
+#define _GNU_SOURCE		/* close_range(2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,6 +54,14 @@ wait_for_login(const char *prog, int keep, const struct config *c, const struct 
 	int rc;
 
 	let_go_of_the_connection();
+	/* Nothing else of the chain's: only its end of the pair, as 3. */
+	if (keep != 3 && (dup2(keep, 3) < 0 || close(keep) < 0)) {
+		chain_log(prog, "move the login's socket pair: %s; nothing recorded for %s",
+		    strerror(errno), a->text);
+		_exit(0);
+	}
+	keep = 3;
+	(void)close_range(4, ~0U, 0);
 	if (setsid() < 0 || chdir("/") < 0) {
 		/* Neither matters for what follows. */
 	}

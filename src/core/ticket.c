@@ -30,6 +30,17 @@ ticket_pair(int *keep, int *give, struct err *e)
 	}
 	close(fds[1]);
 	fds[1] = high;
+	/* And the waiting end clear of 0, 1 and 2, which the waiter reopens. */
+	if (fds[0] < 3) {
+		if ((high = fcntl(fds[0], F_DUPFD_CLOEXEC, 3)) < 0) {
+			err_set(e, ERR_TEMP, errno, "move the login's socket pair");
+			close(fds[0]);
+			close(fds[1]);
+			return -1;
+		}
+		close(fds[0]);
+		fds[0] = high;
+	}
 	/* The kernel attaches each sender's ids to what keep receives. */
 	if (setsockopt(fds[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0 ||
 	    fcntl(fds[1], F_SETFD, 0) < 0) {
