@@ -499,6 +499,9 @@ check_modes(const struct config *c, struct fsck_ctx *x)
 			continue;
 		if (!S_ISREG(st.st_mode))
 			snprintf(line, sizeof line, "%s is not a regular file", path);
+		else if (st.st_nlink != 1)
+			snprintf(line, sizeof line, "%s has %ld hard links, not 1 (relaygate init "
+			    "--fix gives it one)", path, (long)st.st_nlink);
 		else if (st.st_mode & 0002)
 			snprintf(line, sizeof line, "%s: anyone may write it (mode %04o)", path,
 			    (unsigned)(st.st_mode & 07777));
