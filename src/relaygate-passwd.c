@@ -13,7 +13,9 @@
  * account, the settings are /etc/relaygate.conf's (root's), and
  * self_service = no there turns it off.  The current secret is asked
  * first, then the new one twice, on the terminal without echo; a wrong
- * current secret gets one plain answer, after a pause.
+ * current secret gets one plain answer, after a pause.  The pause is
+ * booked before the check (tries.h), so it binds whoever guesses, waiting
+ * or not: a try killed in its pause still costs the next one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,13 +67,34 @@ ask(int tty, const char *prompt, char *buf, size_t cap)
 	return usage ? USAGE : TEMP;
 }
 
-static void
-pause_ms(long ms)
+/*
+ * Wait for this user's turn and book the next one a pause on, before the
+ * check: a try that is killed after it has paid all the same.  Root only
+ * to open the user's file, whose fd then serves.  0 and *next (when this
+ * try's pause ends), or -1 and e.
+ */
+static int
+take_turn(const struct config *c, uid_t uid, long pause, struct timespec *next,
+    struct err *e)
 {
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+	struct tries t;
+	struct err le;
+	int r;
 
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
+	if (priv_raise_shielded(e) < 0)
+		return -1;
+	r = pop_tries_open(c, (unsigned long)uid, &t, e);
+	if (priv_lower(&le) < 0) {
+		if (r == 0)
+			tries_close(&t);
+		*e = le;
+		return -1;
+	}
+	if (r < 0)
+		return -1;
+	r = tries_take(&t, pause, next, e);
+	tries_close(&t);
+	return r;
 }
 
 /*
@@ -135,10 +158,12 @@ int
 main(int argc, char **argv)
 {
 	char user[256], cur[SECRET_BUF], one[SECRET_BUF], two[SECRET_BUF];
+	struct timespec next;
 	struct passwd *pw;
 	struct config c;
 	struct err e;
 	uid_t uid = getuid();
+	long pause;
 	int has, r, v = 0, tty;
 
 	if (priv_init(&e) < 0) {
@@ -160,6 +185,7 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s; nothing changed\n", e.msg);
 		return TEMP;
 	}
+	pause = c.fail_delay_ms > WRONG_DELAY_MIN_MS ? c.fail_delay_ms : WRONG_DELAY_MIN_MS;
 	if (c.self_service == CONFIG_SELF_NO) {
 		fputs(PROG ": changing your own POP password is turned off here (self_service = no "
 		    "in " CONFIG_FILE "); ask your administrator\n", stderr);
@@ -212,6 +238,8 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s; nothing changed\n", e.msg);
 		r = USAGE;
 	}
+	if (r == OK && take_turn(&c, uid, pause, &next, &e) < 0)
+		r = fail(&e);
 	if (r == OK)
 		v = visit('c', &c, user, has ? cur : NULL, one, &e);
 	explicit_bzero(cur, sizeof cur);
@@ -220,12 +248,13 @@ main(int argc, char **argv)
 	if (r != OK)
 		return r;
 	if (v == 1) {
-		/* One answer for every way the current one was wrong, after a pause. */
+		/* One answer for every way the current one was wrong, after the pause
+		 * this try booked (the next try waits for its end whatever we do). */
 		openlog(PROG, LOG_PID, LOG_AUTHPRIV);
 		syslog(LOG_NOTICE, "wrong current POP password for %s (uid %lu)", user,
 		    (unsigned long)uid);
 		closelog();
-		pause_ms(c.fail_delay_ms > WRONG_DELAY_MIN_MS ? c.fail_delay_ms : WRONG_DELAY_MIN_MS);
+		tries_sleep_until(&next, pause);
 		fputs(PROG ": the current POP password was not right; nothing changed\n", stderr);
 		return NO;
 	}

@@ -480,6 +480,18 @@ out:
 }
 
 int
+pop_tries_open(const struct config *c, unsigned long uid, struct tries *t, struct err *e)
+{
+	char dir[PATH_MAX];
+
+	if (snprintf(dir, sizeof dir, "%s.tries", c->passwords) >= (int)sizeof dir) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "open %s.tries", c->passwords);
+		return -1;
+	}
+	return tries_open(t, dir, uid, e);
+}
+
+int
 pop_delete(const struct config *c, const char *user, struct err *e)
 {
 	struct pwdb *db;

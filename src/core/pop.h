@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "stores/tries.h"
 
 #define POP_INPUT_MAX 512
 
@@ -91,6 +92,14 @@ int pop_has_secret(const struct config *c, const char *user, struct err *e);
  */
 int pop_change_secret(const struct config *c, const char *user, const char *current,
     const char *secret, struct err *e);
+
+/*
+ * The turns of uid's tries (tries.h), kept beside the password store in
+ * PASSWORDS.tries/UID, root's: made when missing.  Needs root, for this
+ * call only.  0, or -1 and e.
+ */
+int pop_tries_open(const struct config *c, unsigned long uid, struct tries *t,
+    struct err *e);
 
 /* 1 removed, 0 there was none, -1 and e. */
 int pop_delete(const struct config *c, const char *user, struct err *e);

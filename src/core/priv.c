@@ -1,6 +1,8 @@
 /* priv: holding a setgid privilege only for the write; see priv.h. */
 #define _GNU_SOURCE		/* getresuid, setresgid: Linux and the BSDs have them */
 #include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "core/priv.h"
@@ -102,6 +104,58 @@ priv_drop(struct err *e)
 	if (getresuid(&r, &ef, &s) < 0 || getresgid(&gr, &gef, &gs) < 0 ||
 	    r != ruid || ef != ruid || s != ruid || gr != rgid || gef != rgid || gs != rgid) {
 		err_set(e, ERR_TEMP, 0, "drop the set-id privilege: the ids still differ");
+		return -1;
+	}
+	return 0;
+}
+
+int
+priv_act_end(struct priv_act *a, struct err *e)
+{
+	int rc = 0;
+
+	if (a->on) {
+		/* The user first: the groups are root's to change. */
+		if (setresuid((uid_t)-1, 0, (uid_t)-1) < 0 ||
+		    setgroups((size_t)a->ngroups, a->groups) < 0 ||
+		    setresgid((gid_t)-1, a->egid, (gid_t)-1) < 0) {
+			err_set(e, ERR_TEMP, errno, "take up root's own ids again");
+			rc = -1;
+		}
+		a->on = 0;
+	}
+	free(a->groups);
+	a->groups = NULL;
+	return rc;
+}
+
+int
+priv_act_as(uid_t uid, gid_t gid, struct priv_act *a, struct err *e)
+{
+	int n;
+
+	a->on = 0;
+	a->groups = NULL;
+	a->ngroups = 0;
+	if (geteuid() != 0 || uid == 0)
+		return 0;
+	if ((n = getgroups(0, NULL)) < 0 ||
+	    (a->groups = malloc(sizeof(gid_t) * (size_t)(n > 0 ? n : 1))) == NULL ||
+	    (n = getgroups(n, a->groups)) < 0) {
+		err_set(e, ERR_TEMP, errno, "read root's groups");
+		free(a->groups);
+		a->groups = NULL;
+		return -1;
+	}
+	a->ngroups = n;
+	a->egid = getegid();
+	a->on = 1;
+	/* The groups and the group first, while root may still change them. */
+	if (setgroups(1, &gid) < 0 || setresgid((gid_t)-1, gid, (gid_t)-1) < 0 ||
+	    setresuid((uid_t)-1, uid, (uid_t)-1) < 0 || geteuid() != uid || getegid() != gid) {
+		err_set(e, ERR_TEMP, errno, "act as uid %lu, gid %lu", (unsigned long)uid,
+		    (unsigned long)gid);
+		priv_act_end(a, NULL);
 		return -1;
 	}
 	return 0;

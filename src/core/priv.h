@@ -8,11 +8,15 @@
  * priv_raise_shielded) and priv_lower bracket the one write, and priv_drop gives the privilege up
  * for good (real, effective and saved ids all the real ones) before the
  * next program is executed.  A program not started set-id has nothing to
- * raise, lower or drop; these calls then change nothing.  See
+ * raise, lower or drop; these calls then change nothing.  The other way
+ * round, priv_act_as and priv_act_end let root work with less: another
+ * account's rights, for work in a directory that account may change.  See
  * relaygate-security(7).
  */
 #ifndef RG_PRIV_H
 #define RG_PRIV_H
+
+#include <sys/types.h>
 
 #include "core/err.h"
 
@@ -41,5 +45,26 @@ int priv_raise_shielded(struct err *e);
  * program that cannot drop must not execute anything.
  */
 int priv_drop(struct err *e);
+
+/*
+ * Root, about to work in a directory that another account owns and may
+ * change at will (the store's, for relaygate repair): act with that
+ * account's rights meanwhile, so that a name it swaps for a link takes
+ * root nowhere the account could not go itself.  The effective uid and gid
+ * become uid and gid, and gid the only supplementary group; the real and
+ * saved ids stay root's, so that the account can neither signal nor trace
+ * the process, and priv_act_end comes back.  Not root, or uid root:
+ * nothing changes.  0, or -1 and e (and nothing changed).
+ */
+struct priv_act {
+	int on;			/* private: the ids were changed */
+	gid_t egid;		/* private: root's, to come back to */
+	int ngroups;
+	gid_t *groups;
+};
+int priv_act_as(uid_t uid, gid_t gid, struct priv_act *a, struct err *e);
+
+/* Root's own ids and groups again (a may be one that changed nothing). 0, or -1 and e. */
+int priv_act_end(struct priv_act *a, struct err *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/priv.h"
 #include "core/relay.h"
 #include "core/view.h"
 #include "stores/grantdb.h"
@@ -499,6 +500,9 @@ check_modes(const struct config *c, struct fsck_ctx *x)
 			continue;
 		if (!S_ISREG(st.st_mode))
 			snprintf(line, sizeof line, "%s is not a regular file", path);
+		else if (st.st_nlink != 1)
+			snprintf(line, sizeof line, "%s has %ld hard links, not 1 (relaygate init "
+			    "--fix gives it one)", path, (long)st.st_nlink);
 		else if (st.st_mode & 0002)
 			snprintf(line, sizeof line, "%s: anyone may write it (mode %04o)", path,
 			    (unsigned)(st.st_mode & 07777));
@@ -550,7 +554,9 @@ relay_repair(const struct config *c, void (*note)(const char *, void *), void *a
 	struct fsck_ctx x = { note, arg, r };
 	struct grantdb_tally t;
 	struct grantdb_opts o;
+	struct priv_act act;
 	struct stat st;
+	int rc;
 
 	memset(r, 0, sizeof *r);
 	if (stat(c->dir, &st) < 0) {
@@ -558,7 +564,19 @@ relay_repair(const struct config *c, void (*note)(const char *, void *), void *a
 		return -1;
 	}
 	fsck_opts(c, &o);
-	if (grantdb_repair(c->dir, &o, fsck_line, &x, &t, e) < 0)
+	/*
+	 * The repair builds a scratch store in the store directory, where the
+	 * store's account may rename anything (a link for the scratch store
+	 * once led root's removals elsewhere): root repairs with that
+	 * account's rights, which are all a repair needs, so a swapped name
+	 * leads nowhere the account could not go itself.
+	 */
+	if (priv_act_as(st.st_uid, st.st_gid, &act, e) < 0)
+		return -1;
+	rc = grantdb_repair(c->dir, &o, fsck_line, &x, &t, e);
+	if (priv_act_end(&act, rc < 0 ? NULL : e) < 0)
+		rc = -1;
+	if (rc < 0)
 		return -1;
 	r->grants = t.grants;
 	r->pinned = t.pinned;

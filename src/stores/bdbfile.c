@@ -41,9 +41,9 @@ bdbfile_err(struct err *e, int ret, const char *op, const char *path)
 
 /*
  * Every file libdb opens, it opens through here: never through a link,
- * never blocking on a FIFO, and never anything but a regular file.  The
- * callers have checked the file themselves first; this closes the window
- * between their check and libdb's own open.
+ * never blocking on a FIFO, and never anything but a regular file with
+ * one link.  The callers have checked the file themselves first; this
+ * closes the window between their check and libdb's own open.
  */
 static int
 hook_open(const char *path, int flags, ...)
@@ -60,14 +60,19 @@ hook_open(const char *path, int flags, ...)
 	}
 	if ((fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode)) < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		saved = S_ISREG(st.st_mode) ? errno : EINVAL;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
+	if (fstat(fd, &st) < 0)
+		saved = errno;
+	else if (!S_ISREG(st.st_mode))
+		saved = EINVAL;
+	else if (st.st_nlink != 1)
+		saved = EMLINK;		/* "Too many links" */
+	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		saved = errno;
+	else
+		return fd;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 static int

@@ -18,6 +18,7 @@
 #include "core/addr.h"
 #include "stores/bdbfile.h"
 #include "stores/btread.h"
+#include "stores/dirsync.h"
 #include "stores/grantdb.h"
 #include "stores/grantlock.h"
 #include "stores/grantrec.h"
@@ -2014,6 +2015,110 @@ make_file(struct init_ctx *x, const char *path, const struct layout *l, struct e
 	return 0;
 }
 
+/* How long relaygate init waits for the store's lock to give a file its own name. */
+#define INIT_LOCK_MS 30000
+
+/* Open path as it is (links and all, never through a symbolic one) to read: the fd, or -1 and e. */
+static int
+open_as_is(const char *path, struct stat *st, struct err *e)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) < 0) {
+		err_set(e, ERR_TEMP, errno, "open %s", path);
+		return -1;
+	}
+	if (fstat(fd, st) < 0)
+		err_set(e, ERR_TEMP, errno, "stat %s", path);
+	else if (!S_ISREG(st->st_mode))
+		err_set(e, ERR_TEMP, 0, "open %s: %s, not a regular file", path, safefile_kind(st));
+	else
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/*
+ * path is a regular file with another name somewhere (was: as st says):
+ * give the store a file of its own with the same bytes, owner, group and
+ * mode, so that nothing is lost and nothing is vouched for that was not
+ * before (a journal of another owner stays another owner's).  The copy is
+ * made beside it as relaygate init makes a file (O_EXCL, never through a
+ * link) and renamed over it under the store's exclusive lock; a writer
+ * that opened the old file before sees it replaced and stops.  The other
+ * names keep the old file, which is the store's no more.  0, or -1 and e.
+ */
+static int
+relink(const char *dir, const char *path, const struct stat *was, struct err *e)
+{
+	char gpath[PATH_MAX], tmp[PATH_MAX + 32], buf[65536];
+	struct stat gst, st, now;
+	ssize_t n;
+	off_t off = 0;
+	int lockfd = -1, in = -1, out = -1, rc = -1;
+
+	snprintf(gpath, sizeof gpath, "%s/%s", dir, GRANTDB_FILE);
+	if ((lockfd = open_as_is(gpath, &gst, e)) < 0 ||
+	    lock_path(lockfd, gpath, LOCK_EX, INIT_LOCK_MS, e) < 0)
+		goto out;
+	if ((in = open_as_is(path, &st, e)) < 0)
+		goto out;
+	if (st.st_dev != was->st_dev || st.st_ino != was->st_ino) {
+		err_set(e, ERR_TEMP, 0, "copy %s: it was replaced meanwhile; run relaygate init "
+		    "--fix again", path);
+		goto out;
+	}
+	if (snprintf(tmp, sizeof tmp, "%s.%ld.new", path, (long)getpid()) >= (int)sizeof tmp) {
+		err_set(e, ERR_PERM, ENAMETOOLONG, "copy %s", path);
+		goto out;
+	}
+	/* A leftover (or a planted name) under the private name goes; the create is O_EXCL. */
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		err_set(e, ERR_TEMP, errno, "remove %s", tmp);
+		goto out;
+	}
+	if ((out = safefile_create(tmp, O_WRONLY, st.st_mode & 0777, st.st_uid, st.st_gid, e)) < 0)
+		goto out;
+	while ((n = pread(in, buf, sizeof buf, off)) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			err_set(e, ERR_TEMP, errno, "copy %s to %s", path, tmp);
+			goto out;
+		}
+		off += n;
+	}
+	if (n < 0 || fsync(out) < 0) {
+		err_set(e, ERR_TEMP, errno, "copy %s to %s", path, tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		err_set(e, ERR_TEMP, errno, "rename %s to %s", tmp, path);
+		goto out;
+	}
+	/* The name holds what was made, and nothing another hand put there. */
+	if (fstat(out, &st) < 0 || lstat(path, &now) < 0 ||
+	    now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		err_set(e, ERR_TEMP, 0, "rename %s to %s: replaced meanwhile; run relaygate init "
+		    "--fix again", tmp, path);
+		goto out;
+	}
+	if (dirsync(path) < 0) {
+		err_set(e, ERR_TEMP, errno, "fsync the directory of %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (out >= 0) {
+		close(out);
+		if (rc < 0)
+			unlink(tmp);
+	}
+	if (in >= 0)
+		close(in);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
 static int
 init_file(struct init_ctx *x, const char *dir, const struct layout *l, struct err *e)
 {
@@ -2036,14 +2141,24 @@ init_file(struct init_ctx *x, const char *dir, const struct layout *l, struct er
 		}
 		return make_file(x, path, l, e);
 	}
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+	if (S_ISREG(st.st_mode) && st.st_nlink != 1) {
+		/* Its bytes are the store's: never removed, copied to a name of its own. */
+		problem(x, fixing, "%s: %ld hard links, not 1%s", path, (long)st.st_nlink,
+		    fixing ? "; copied to a file of its own (the other names keep the old one)" : "");
+		if (!fixing)
+			return 0;
+		if (relink(dir, path, &st, e) < 0)
+			return -1;
+		if (lstat(path, &st) < 0) {
+			err_set(e, ERR_TEMP, errno, "stat %s", path);
+			return -1;
+		}
+	}
+	if (!S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode))
 			fixing = 0;	/* someone's directory: not ours to remove */
-		if (S_ISREG(st.st_mode))
-			problem(x, fixing, "%s: %ld hard links, not 1", path, (long)st.st_nlink);
-		else
-			problem(x, fixing, "%s: %s, not a regular file%s", path,
-			    safefile_kind(&st), S_ISDIR(st.st_mode) ? " (remove it by hand)" : "");
+		problem(x, fixing, "%s: %s, not a regular file%s", path,
+		    safefile_kind(&st), S_ISDIR(st.st_mode) ? " (remove it by hand)" : "");
 		if (!fixing)
 			return 0;
 		/* unlink(2) removes a link itself, never what it points to. */

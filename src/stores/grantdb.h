@@ -317,8 +317,10 @@ enum grantdb_init_mode {
  * (0664), grants-meta.db (0660), grants.lock (0644) and grants.journal
  * (0660), all owned by uid and gid, whatever the umask; no file an older
  * version left.  Existing files keep their content, but FIX empties a
- * journal written by anyone but uid rather than apply it, and replaces a
- * link or other non-file under a store name.  report(what, fixed, arg)
+ * journal written by anyone but uid rather than apply it, replaces a
+ * link or other non-file under a store name, and gives a file with more
+ * than one hard link a copy of its own (content, owner, group and mode
+ * kept, under the store's exclusive lock).  report(what, fixed, arg)
  * hears of each problem found.  The number of problems left, or -1 and e.
  */
 int grantdb_init(const char *dir, uid_t uid, gid_t gid, enum grantdb_init_mode how,

@@ -46,6 +46,13 @@ safefile_check(int fd, const char *path, uid_t owner, const struct stat *given,
 		    "(relaygate init --check)", path, safefile_kind(&st));
 		return -1;
 	}
+	/* Another name for it, made by whoever could: not the store's file alone. */
+	if (st.st_nlink != 1) {
+		err_set(e, ERR_TEMP, 0, "open %s: it has %ld hard links, not 1 (another name "
+		    "for the same file); refusing it (relaygate init --check)", path,
+		    (long)st.st_nlink);
+		return -1;
+	}
 	if (owner != SAFEFILE_ANY_OWNER && st.st_uid != owner) {
 		safefile_user(st.st_uid, who, sizeof who);
 		safefile_user(owner, want, sizeof want);

@@ -6,8 +6,10 @@
  * store file's name; a program with more rights than the planter (root, or
  * a setgid writer) must neither follow the link nor block on the FIFO.  So
  * every open here adds O_NOFOLLOW and O_NONBLOCK, checks with fstat(2) that
- * it got a regular file, and, when told who owns the store, that the file
- * belongs to that user and is not writable by others.  New files are made
+ * it got a regular file with one link (a second name, made by whoever
+ * could, would let them keep or reach the file outside the store), and,
+ * when told who owns the store, that the file belongs to that user and is
+ * not writable by others.  New files are made
  * with O_EXCL and given their owner, group and mode explicitly, whatever
  * the umask.  Every refusal names the file.
  */
@@ -24,8 +26,9 @@
 
 /*
  * Open the existing file path with flags (O_RDONLY or O_RDWR; O_CREAT is
- * not allowed), refusing a link, anything but a regular file, and (owner
- * not SAFEFILE_ANY_OWNER) a file of another owner or writable by others.
+ * not allowed), refusing a link, anything but a regular file with one
+ * link, and (owner not SAFEFILE_ANY_OWNER) a file of another owner or
+ * writable by others.
  * The fd (close-on-exec; O_NONBLOCK, which a regular file ignores, left
  * set), *st filled if st; or -1 and e,
  * e->errnum ENOENT for a missing file.

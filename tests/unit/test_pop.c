@@ -1,7 +1,10 @@
 /* test_pop: checkpassword input, RFC 1939 digests, and network lists. */
 #include "helpers.h"
+#include <time.h>
+
 #include "core/addr.h"
 #include "core/pop.h"
+#include "stores/tries.h"
 
 static void
 rfc1939s_example_digest(void **s)
@@ -121,6 +124,99 @@ own_change_needs_the_current_secret(void **s)
 	assert_int_equal(pop_change_secret(&c, has_none, "first-one", "second", &e), 0);
 }
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Each try books the next a pause on, before its check: the next waits for it. */
+static void
+a_try_waits_for_the_pause_the_last_one_booked(void **s)
+{
+	struct timespec t0, next, again;
+	struct config c;
+	struct tries t;
+	struct stat st;
+	struct err e;
+	char path[PATH_MAX];
+
+	(void)s;
+	config_for(&c, dir);
+	snprintf(c.passwords, sizeof c.passwords, "%s/passwords.db", dir);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	assert_int_equal(pop_tries_open(&c, 4242, &t, &e), 0);
+	assert_int_equal(tries_take(&t, 300, &next, &e), 0);	/* the first: nothing booked */
+	tries_close(&t);
+	assert_true(next.tv_sec > t0.tv_sec || (next.tv_sec == t0.tv_sec && next.tv_nsec > t0.tv_nsec));
+	/* A try that never waits out its pause (killed) has paid all the same. */
+	assert_int_equal(pop_tries_open(&c, 4242, &t, &e), 0);
+	assert_int_equal(tries_take(&t, 300, &again, &e), 0);
+	tries_close(&t);
+	assert_true(ms_since(&t0) >= 300);
+	/* Another user's turns are their own. */
+	clock_gettime(CLOCK_REALTIME, &t0);
+	assert_int_equal(pop_tries_open(&c, 4243, &t, &e), 0);
+	assert_int_equal(tries_take(&t, 300, &next, &e), 0);
+	tries_close(&t);
+	snprintf(path, sizeof path, "%s/passwords.db.tries", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(path, sizeof path, "%s/passwords.db.tries/4242", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
+/* What is not a time (only root writes the file, but still) costs a whole pause. */
+static void
+a_damaged_turn_costs_a_whole_pause(void **s)
+{
+	char d[PATH_MAX], path[PATH_MAX + 16];
+	struct timespec t0, next;
+	struct tries t;
+	struct err e;
+
+	(void)s;
+	snprintf(d, sizeof d, "%s/tries", dir);
+	assert_int_equal(mkdir(d, 0700), 0);
+	snprintf(path, sizeof path, "%s/7", d);
+	write_text(path, "soon\n");
+	clock_gettime(CLOCK_REALTIME, &t0);
+	assert_int_equal(tries_open(&t, d, 7, &e), 0);
+	assert_int_equal(tries_take(&t, 200, &next, &e), 0);
+	tries_close(&t);
+	assert_true(ms_since(&t0) >= 200);
+}
+
+/* Turns nobody else may move: a directory others may write, or a link for the file, are refused. */
+static void
+turns_kept_where_others_could_move_them_are_refused(void **s)
+{
+	char d[PATH_MAX], path[PATH_MAX + 16];
+	struct tries t;
+	struct err e;
+
+	(void)s;
+	snprintf(d, sizeof d, "%s/open", dir);
+	assert_int_equal(mkdir(d, 0700), 0);
+	assert_int_equal(chmod(d, 0733), 0);
+	assert_int_equal(tries_open(&t, d, 7, &e), -1);
+	assert_non_null(strstr(e.msg, "writable by nobody else; refusing it"));
+	assert_int_equal(t.fd, -1);
+	assert_int_equal(chmod(d, 0700), 0);
+	snprintf(path, sizeof path, "%s/7", d);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_int_equal(tries_open(&t, d, 7, &e), -1);
+	assert_non_null(strstr(e.msg, "a symbolic link; refusing to follow it"));
+	snprintf(path, sizeof path, "%s/link", dir);
+	assert_int_equal(symlink(d, path), 0);
+	assert_int_equal(tries_open(&t, path, 8, &e), -1);
+	assert_non_null(strstr(e.msg, "not a directory (a link?); refusing it"));
+}
+
 int
 main(void)
 {
@@ -131,6 +227,12 @@ main(void)
 		cmocka_unit_test(networks_match_by_prefix),
 		cmocka_unit_test_setup_teardown(own_change_needs_the_current_secret, scratch_setup,
 		    scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_try_waits_for_the_pause_the_last_one_booked,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(a_damaged_turn_costs_a_whole_pause, scratch_setup,
+		    scratch_teardown),
+		cmocka_unit_test_setup_teardown(turns_kept_where_others_could_move_them_are_refused,
+		    scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,10 @@
 /* test_relay: the rules of record, check, pin and expire, with the clock in the test's hand. */
 #include "helpers.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+
+#include "core/priv.h"
 #include "core/relay.h"
 
 static struct config c;
@@ -178,11 +183,49 @@ remaining_time_never_exceeds_the_longest_lifetime(void **s)
 	assert_int_equal(check_at("192.0.2.9", 1000 + RELAY_TTL_MAX, NULL), RELAY_NO);
 }
 
+/* Root repairs a store with its owner's rights (issue 22): root's own ids and groups come back after. */
+static void
+root_acts_as_the_store_owner_and_comes_back(void **s)
+{
+	gid_t before[64], after[64], now[4];
+	char private[PATH_MAX + 16];
+	struct priv_act a;
+	struct err e;
+	int n, m;
+
+	(void)s;
+	if (geteuid() != 0)
+		skip();
+	snprintf(private, sizeof private, "%s/private", dir);
+	assert_int_equal(mkdir(private, 0700), 0);
+	n = getgroups(64, before);
+	assert_true(n >= 0);
+	assert_int_equal(priv_act_as(65534, 65534, &a, &e), 0);
+	assert_int_equal(geteuid(), 65534);
+	assert_int_equal(getegid(), 65534);
+	assert_int_equal(getuid(), 0);	/* the account may not signal us meanwhile */
+	assert_int_equal(getgroups(4, now), 1);
+	assert_int_equal(now[0], 65534);
+	assert_int_equal(open(private, O_RDONLY | O_DIRECTORY), -1);	/* its rights, not root's */
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(priv_act_end(&a, &e), 0);
+	assert_int_equal(geteuid(), 0);
+	assert_int_equal(getegid(), 0);
+	m = getgroups(64, after);
+	assert_int_equal(m, n);
+	assert_memory_equal(after, before, sizeof(gid_t) * (size_t)n);
+	/* As root's own account: nothing to change. */
+	assert_int_equal(priv_act_as(0, 0, &a, &e), 0);
+	assert_int_equal(a.on, 0);
+	assert_int_equal(priv_act_end(&a, &e), 0);
+}
+
 int
 main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, scratch_teardown)
 	const struct CMUnitTest tests[] = {
+		T(root_acts_as_the_store_owner_and_comes_back),
 		T(check_allows_a_fresh_grant_and_not_after_its_expiry),
 		T(mapped_and_plain_ipv4_are_one_client),
 		T(a_pins_own_relayclient_wins_over_the_configured_one),
