@@ -168,6 +168,31 @@ wait_for() {
 	wait "$pid"
 }
 
+# wait_until SECONDS COMMAND [ARG...]: run COMMAND (quietly) every 0.1 s
+# until it succeeds; 1 if it has not after SECONDS.  How a test waits for
+# an event: never a fixed sleep, and the limit only catches a hang, so
+# make it generous.
+wait_until() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# hold_lock FILE: take FILE's exclusive flock(2), as an admin's postmap
+# would, in a background job that keeps it until release_lock (or 300 s);
+# returns once the lock is held, 1 if it is not within 60 s.
+hold_lock() {
+	rm -f "$T_TMP/lock.held" "$T_TMP/lock.release"
+	flock -x "$1" sh -c ': >"$1.held"; i=0
+	    while [ ! -e "$1.release" ] && [ $i -lt 3000 ]; do sleep 0.1; i=$((i + 1)); done' sh "$T_TMP/lock" &
+	T_LOCKER=$!
+	wait_until 60 test -e "$T_TMP/lock.held"
+}
+release_lock() { : >"$T_TMP/lock.release"; wait_for "$T_LOCKER" 30; }
+
 # A free TCP port on loopback above 1024.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
