@@ -41,7 +41,7 @@ trap 'kill $hogs 2>/dev/null; rm -rf "$T_TMP"' EXIT
 failed=0 leaked=0 first=
 start=$(date +%s%N)
 for i in $(seq 200); do
-	out=$("$pty" -t 5 "New POP password: " "Fast-$i.pw" "Again: " "Fast-$i.pw" -- \
+	out=$("$pty" -t 60 "New POP password: " "Fast-$i.pw" "Again: " "Fast-$i.pw" -- \
 	    nice -n 19 relaygate passwd "u$i" 2>&1)
 	rc=$?
 	[ "$rc" -eq 0 ] || failed=$((failed + 1))

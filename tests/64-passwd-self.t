@@ -42,7 +42,7 @@ if [ -z "${SELF_INSIDE:-}" ]; then
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 43
 
 mkdir -p "$T_TMP/ns/upper" "$T_TMP/ns/work"
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T_TMP/ns/upper,workdir=$T_TMP/ns/work" /etc ||
@@ -124,23 +124,29 @@ change "" 'Third-pw.3'
 is "$RC:$(userpass "$SU" Third-pw.3)" "1:1" "an empty current secret is a wrong one: nothing changes"
 
 # --- while it holds the store's lock, the user cannot stop it ---
-# The admin holds the store's lock a moment: relaygate-passwd waits for it
-# with root's ids, real ones too, and the user's SIGSTOP is refused.
-flock -x "$STORE" sleep 2 &
-locker=$!
-sleep 0.3
-"$pty" -t 20 "Current POP password: " 'New-pw.2' "New POP password: " 'Locked-pw.9' "Again: " 'Locked-pw.9' -- \
+# The admin holds the store's lock (until the test lets go; root's
+# lock_timeout_ms long enough that relaygate-passwd waits that long):
+# relaygate-passwd waits for it with root's ids, real ones too, and the
+# user's SIGSTOP is refused.
+conf "# the test's" "lock_timeout_ms = 120000"
+hold_lock "$STORE" || echo "Bail out! cannot lock $STORE"
+"$pty" -t 150 "Current POP password: " 'New-pw.2' "New POP password: " 'Locked-pw.9' "Again: " 'Locked-pw.9' -- \
     "${AS_SU[@]}" "$BIN/relaygate-passwd" >"$T_TMP/locked.out" 2>&1 &
 asker=$!
 pid=
-for i in $(seq 40); do pid=$(pgrep -f "^$BIN/relaygate-passwd$" | head -1); [ -n "$pid" ] && break; sleep 0.05; done
-sleep 0.2
+waits_for_lock() {	# relaygate-passwd runs, and /proc/locks shows it waiting for a flock
+	[ -n "$pid" ] || pid=$(pgrep -f "^$BIN/relaygate-passwd$" | head -1)
+	[ -n "$pid" ] && grep -Eq -- "-> FLOCK +ADVISORY +[A-Z]+ +$pid " /proc/locks
+}
+wait_until 60 waits_for_lock
+is "$?" 0 "the answers given, relaygate-passwd (pid ${pid:-none}) waits for the store's lock"
 run "${AS_SU[@]}" kill -STOP "$pid"
-like "$RC:$ERR" "^1:.*(Operation not permitted|not permitted)" "waiting on the store's lock, relaygate-passwd (pid ${pid:-none}) cannot be stopped by its user"
+like "$RC:$ERR" "^1:.*(Operation not permitted|not permitted)" "waiting on the store's lock, relaygate-passwd cannot be stopped by its user"
 is "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" "S" "(it is still waiting, not stopped)"
-wait_for "$locker" 10
-wait_for "$asker" 20
+release_lock
+wait_for "$asker" 150
 is "$?:$(userpass "$SU" Locked-pw.9)" "0:0" "once the lock is free it goes on, and the change is made"
+conf "# the test's"
 change 'Locked-pw.9' 'New-pw.2'
 
 # --- only one's own ---

@@ -4,7 +4,7 @@
 # EXT; a FIFO where a file should be; a checker that would wait for ever;
 # a group-writable password store; a configuration wrong from the start.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 24
 
 # --- relaygate-allow: an odd USER gets its grant, logged on one line ---
 run env TCPREMOTEIP=192.0.2.1 USER="$(printf 'eve\nrelaygate-allow: 10.6.6.6 may relay')" relaygate-allow true
@@ -75,24 +75,23 @@ is "$RC" 1 "and any '..' in a user-ext name"
 login "alice-lists" alice-pw
 is "$RC:$OUT" "0:USER=alice EXT=lists" "while a plain user-ext login still works"
 
-# A FIFO as ~/Maildir/.password: refused at once, never waited on.
+# A FIFO as ~/Maildir/.password: refused at once, never waited on (a
+# checker that opened it would wait for a writer until timeout's 124).
 mkfifo "$home/bob/Maildir/.password"; chown 5002:5002 "$home/bob/Maildir/.password"; chmod 600 "$home/bob/Maildir/.password"
-start=$(date +%s)
 run timeout 20 env RELAYGATE_DOTPASSWORD=yes bash -c 'printf "bob\0x\0\0" | relaygate-checkpw true 3<&0'
-took=$(( $(date +%s) - start ))
-like "$RC:$ERR" "^1:relaygate-checkpw: bad login from -: .*/Maildir/\.password is not a regular file; refused" "a FIFO as .password is refused"
-ok "at once (${took} s)" [ "$took" -le 2 ]
+like "$RC:$ERR" "^1:relaygate-checkpw: bad login from -: .*/Maildir/\.password is not a regular file; refused" "a FIFO as .password is refused, without waiting on it (1, not 124)"
 
-# The checker's overall time limit: fd 3 that never ends.
+# The checker's overall time limit: fd 3 that never ends (its writer stays
+# until the test stops it; an end of input would be a different answer).
 mkfifo "$T_TMP/fd3"
-sleep 8 >"$T_TMP/fd3" &
+sleep 600 >"$T_TMP/fd3" &
 writer=$!
 start=$(date +%s)
 run env RELAYGATE_CHECKPW_TIMEOUT=1 relaygate-checkpw true 3<"$T_TMP/fd3"
 took=$(( $(date +%s) - start ))
 stop_pid "$writer"
 is "$RC:$ERR" "111:relaygate-checkpw: time limit (checkpw_timeout) reached; temporary failure" "a checker that would wait for ever gives up: 111"
-ok "after the limit, not the writer (${took} s)" [ "$took" -le 4 ]
+ok "after the limit, not before (${took} s)" [ "$took" -ge 1 ]
 
 # A password store the group may write is refused, as relaygate.conf(5) says.
 chmod 660 "$RELAYGATE_PASSWORDS"

@@ -35,11 +35,11 @@ like "$screen" "\* 198\.51\.100\.1 +pinned +root +manual .*office router" "a pin
 
 # --- live: another process's login, and the countdown ---
 login 203.0.113.5 erin
-tui_wait c "203.0.113.5" 2
-ok "a grant recorded by relaygate-allow from another process appears within 2 s, no key pressed" [ $? -eq 0 ]
+tui_wait c "203.0.113.5"
+ok "a grant recorded by relaygate-allow from another process appears, no key pressed" [ $? -eq 0 ]
 l1=$(left_of 192.0.2.10)
 left_moved() { l2=$(left_of 192.0.2.10); [ -n "$l2" ] && [ "$l2" != "$l1" ]; }
-tui_until 3 left_moved
+tui_until 30 left_moved
 ok "the remaining time counts down by itself ($l1 s, then ${l2:-?} s)" eval '[ -n "$l1" ] && [ -n "${l2:-}" ] && [ "$l2" -lt "$l1" ]'
 
 # --- revoke: the dialog names the address, defaults to no, acts on that address only ---
@@ -57,14 +57,17 @@ ok "y revokes it: the row goes" [ $? -eq 0 ]
 is "$(addrs)" "192.0.2.10 192.0.2.30 198.51.100.1 203.0.113.5 2001:db8::7 " "exactly that address left the store; the others remain"
 
 # --- a grant that expires while its revoke dialog is open ---
-relaygate allow 192.0.2.99 --ttl 3
+# (Made for ten minutes, so the dialog opens on it however slow the
+# machine; cut to a second once the dialog is open.)
+relaygate allow 192.0.2.99 --ttl 600
 only 192.0.2.99
-tui_wait c "192.0.2.99 " 3 && tui_keys c d
+tui_wait c "192.0.2.99 " && tui_keys c d
 tui_wait c "Revoke the grant of 192.0.2.99"
-ok "the revoke dialog opens on a grant with 3 s left" [ $? -eq 0 ]
+ok "the revoke dialog opens on a live grant" [ $? -eq 0 ]
 others="192.0.2.10 192.0.2.30 198.51.100.1 203.0.113.5 2001:db8::7 "
+relaygate extend 192.0.2.99 --ttl 1 >/dev/null
 expired99() { ! relaygate list | grep -q '^192\.0\.2\.99	'; }
-tui_until 8 expired99
+tui_until 30 expired99
 tui_keys c y
 tui_wait c "192.0.2.99 is gone (expired or removed); nothing changed"
 ok "yes after it expired: reported gone, nothing changed" [ $? -eq 0 ]
@@ -72,9 +75,9 @@ is "$(addrs)" "$others" "and every other grant is as it was"
 tui_keys c Enter
 
 # --- pin: survives a sweep ---
-relaygate allow 192.0.2.77 --ttl 3
+relaygate allow 192.0.2.77 --ttl 120	# (the logins' 900 s outlive the sweep below)
 only 192.0.2.77
-tui_wait c "192.0.2.77 " 3 && tui_keys c P
+tui_wait c "192.0.2.77 " && tui_keys c P
 tui_wait c "RELAYCLIENT for it (empty: the configured one"
 ok "P asks for the pin's RELAYCLIENT" [ $? -eq 0 ]
 tui_keys c Enter
@@ -83,19 +86,19 @@ tui_type c "front desk"
 tui_keys c Enter
 tui_wait c "front desk"
 ok "the pin shows with its note" [ $? -eq 0 ]
-faketime -f '+60s' relaygate expire >/dev/null
+faketime -f '+300s' relaygate expire >/dev/null
 like "$(relaygate list | grep '^192\.0\.2\.77	')" "^192\.0\.2\.77	pinned	root	manual	.*	front desk$" "the pin survives a sweep past its old expiry"
 
 # --- extend ---
 only 192.0.2.30
-tui_wait c "192.0.2.30 " 3 && tui_keys c e
+tui_wait c "192.0.2.30 " && tui_keys c e
 tui_wait c "Let 192.0.2.30 relay for how many seconds from now?"
 ok "e asks for how long" [ $? -eq 0 ]
 tui_keys c C-u
 tui_type c 7200
 tui_keys c Enter
 extended() { [ "$(relaygate list | awk -F'\t' '$1 == "192.0.2.30" { print $2 }')" -gt 3600 ]; }
-ok "extend moves the expiry (relaygate list: $(relaygate list | awk -F'\t' '$1 == "192.0.2.30" { print $2 }') s left)" tui_until 3 extended
+ok "extend moves the expiry (relaygate list: $(relaygate list | awk -F'\t' '$1 == "192.0.2.30" { print $2 }') s left)" tui_until 30 extended
 
 # --- allow an address by hand; a bad address is refused in the open dialog ---
 tui_keys c / C-u Enter a

@@ -20,26 +20,26 @@ ok "relaygate with no command, on a terminal, opens the console" [ $? -eq 0 ]
 is "$(selected)" "10.0.0.1" "the cursor starts on the first grant"
 ok "only a page is shown (10.0.0.30 is below it)" eval 'tui_screen c | grep -q '\''10\.0\.0\.30 '\''; [ $? -eq 1 ]'
 tui_keys c G
-tui_until 2 sel_is 10.0.0.120
+tui_until 30 sel_is 10.0.0.120
 is "$(selected)" "10.0.0.120" "G: the last grant, in numeric order"
 tui_keys c g
-tui_until 2 sel_is 10.0.0.1
+tui_until 30 sel_is 10.0.0.1
 is "$(selected)" "10.0.0.1" "g: the first again"
 tui_keys c PageDown
-tui_wait c "10.0.0.30 " 2 >/dev/null
+tui_wait c "10.0.0.30 " >/dev/null
 is "$(selected)" "10.0.0.25" "PgDn: the next page, the cursor on the same screen row"
 tui_keys c PageUp
-tui_until 2 sel_is 10.0.0.1
+tui_until 30 sel_is 10.0.0.1
 is "$(selected)" "10.0.0.1" "PgUp: back"
 tui_keys c G k k
-tui_until 2 sel_is 10.0.0.118
+tui_until 30 sel_is 10.0.0.118
 tui_keys c j j j
-tui_until 2 sel_is 10.0.0.120
+tui_until 30 sel_is 10.0.0.120
 is "$(selected)" "10.0.0.120" "j at the last row stays there"
 tui_keys c g
-tui_until 2 sel_is 10.0.0.1
+tui_until 30 sel_is 10.0.0.1
 for i in $(seq 24); do tui_keys c j; done
-tui_until 3 sel_is 10.0.0.25
+tui_until 30 sel_is 10.0.0.25
 is "$(selected)" "10.0.0.25" "j past the page's bottom scrolls by one"
 like "$(tui_screen c | sed -n 5p)" "^  10\.0\.0\.2 " "and the top row moved down by one"
 tui_keys c s s

@@ -15,7 +15,22 @@ T_SKIPPED=0
 T_SKIPS=
 plan() { echo "1..$1"; }
 pass() { echo "ok $T_NUM - $1"; }
-fail() { echo "not ok $T_NUM - $1"; T_FAILED=$((T_FAILED + 1)); }
+fail() {
+	echo "not ok $T_NUM - $1"
+	T_FAILED=$((T_FAILED + 1))
+	t_last_run
+}
+# After a failure, what the last program run through run said, on its
+# standard output and on its standard error (its first 20 lines each).
+t_last_run() {
+	[ -n "${T_RUN:-}" ] || return 0
+	printf '#   last run: %s (status %s)\n' "$T_RUN" "$RC"
+	[ -z "$OUT" ] || printf '%s\n' "$OUT" | head -20 | sed 's/^/#   stdout: /'
+	[ -z "$ERR" ] || printf '%s\n' "$ERR" | head -20 | sed 's/^/#   stderr: /'
+}
+# said: what the last run said, its output then its standard error, on one
+# line (for a test's name).
+said() { printf '%s' "$OUT${OUT:+${ERR:+ }}$ERR" | tr '\n' ' '; }
 ok() {	# ok NAME COMMAND [ARG...]: passes when the command succeeds
 	T_NUM=$((T_NUM + 1))
 	if [ $# -lt 2 ]; then
@@ -122,12 +137,14 @@ deadline() {
 
 # Run "$@" and capture stdout, stderr and status in OUT, ERR, RC, within
 # T_DEADLINE seconds, or SECONDS with run -t SECONDS.  A run killed at its
-# deadline has RC 124 (or 137) and OUT and ERR hold what it had said.
+# deadline has RC 124 (or 137) and OUT and ERR hold what it had said.  A
+# failed check after it shows both (t_last_run).
 run() {
 	local limit=${T_DEADLINE:-60}
 	if [ "${1:-}" = -t ]; then limit=$2; shift 2; fi
 	deadline "$limit" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
 	RC=$?
+	T_RUN=$*
 	OUT=$(cat "$T_TMP/out")
 	ERR=$(cat "$T_TMP/err")
 	[ "$T_KILLED" -eq 0 ] || echo "# run: $* killed at its deadline; it had said: $OUT $ERR" >&2
@@ -150,6 +167,31 @@ wait_for() {
 	done
 	wait "$pid"
 }
+
+# wait_until SECONDS COMMAND [ARG...]: run COMMAND (quietly) every 0.1 s
+# until it succeeds; 1 if it has not after SECONDS.  How a test waits for
+# an event: never a fixed sleep, and the limit only catches a hang, so
+# make it generous.
+wait_until() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# hold_lock FILE: take FILE's exclusive flock(2), as an admin's postmap
+# would, in a background job that keeps it until release_lock (or 300 s);
+# returns once the lock is held, 1 if it is not within 60 s.
+hold_lock() {
+	rm -f "$T_TMP/lock.held" "$T_TMP/lock.release"
+	flock -x "$1" sh -c ': >"$1.held"; i=0
+	    while [ ! -e "$1.release" ] && [ $i -lt 3000 ]; do sleep 0.1; i=$((i + 1)); done' sh "$T_TMP/lock" &
+	T_LOCKER=$!
+	wait_until 60 test -e "$T_TMP/lock.held"
+}
+release_lock() { : >"$T_TMP/lock.release"; wait_for "$T_LOCKER" 30; }
 
 # A free TCP port on loopback above 1024.
 free_port() {

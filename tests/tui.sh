@@ -5,7 +5,7 @@
 #   tui_keys NAME KEY...           send-keys (tmux key names: Enter Escape Down F1 C-u)
 #   tui_type NAME TEXT             type TEXT literally
 #   tui_screen NAME [-e]           the pane's text now
-#   tui_wait NAME TEXT [SECS]      poll every 0.1 s until TEXT is on screen (default 5 s);
+#   tui_wait NAME TEXT [SECS]      poll every 0.1 s until TEXT is on screen (default 30 s);
 #                                  on timeout print the screen as TAP comments, return 1
 #   tui_gone NAME TEXT [SECS]      the same, until TEXT is no longer on screen
 
@@ -44,23 +44,25 @@ tui_keys() { local name=$1; shift; tui send-keys -t "=$name:0.0" "$@"; }
 tui_type() { tui send-keys -t "=$1:0.0" -l -- "$2"; }
 tui_screen() { tui capture-pane -t "=$1:0.0" -p ${2:-}; }
 
-# Poll the screen until "grep -F TEXT" says $want (0 there, 1 gone), by a deadline.
+# Poll the screen until "grep -F TEXT" says $want (0 there, 1 gone), by a
+# deadline (default 30 s) that only catches a hang: what a test asserts is
+# that the text came (or went), never how fast.
 tui_poll() {	# WANT NAME TEXT SECS
 	local end
-	end=$(( $(date +%s%N) / 1000000 + ${4:-5} * 1000 ))
+	end=$(( $(date +%s%N) / 1000000 + ${4:-30} * 1000 ))
 	while [ $(( $(date +%s%N) / 1000000 )) -le "$end" ]; do
 		tui_screen "$2" | grep -qF -- "$3"
 		[ $? -eq "$1" ] && return 0
 		sleep 0.1
 	done
-	echo "# waited ${4:-5} s for \"$3\" to $([ "$1" -eq 0 ] && echo appear || echo go); the screen:"
+	echo "# waited ${4:-30} s for \"$3\" to $([ "$1" -eq 0 ] && echo appear || echo go); the screen:"
 	tui_screen "$2" | sed 's/^/# |/'
 	return 1
 }
-tui_wait() { tui_poll 0 "$1" "$2" "${3:-5}"; }
-tui_gone() { tui_poll 1 "$1" "$2" "${3:-5}"; }
+tui_wait() { tui_poll 0 "$1" "$2" "${3:-30}"; }
+tui_gone() { tui_poll 1 "$1" "$2" "${3:-30}"; }
 
-# Poll a shell condition by a deadline: tui_until SECS COMMAND...
+# Poll a shell condition by a deadline (as generous): tui_until SECS COMMAND...
 tui_until() {
 	local end
 	end=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
