@@ -96,7 +96,9 @@ done
 is "$held" 1 "relaygate-passwd holds the store's lock"
 # The user freezes their cgroup (as the user: it is theirs).
 setpriv --reuid="$SU" --regid="$(id -g "$SU")" --init-groups sh -c 'echo 1 >"$1/cgroup.freeze"' sh "$CG"
-is "$(sed -n 's/^frozen //p' "$CG/cgroup.events")" 1 "the user froze their cgroup"
+frozen() { [ "$(sed -n 's/^frozen //p' "$CG/cgroup.events")" = 1 ]; }
+wait_until 60 frozen
+ok "the user froze their cgroup" frozen
 pid=$(pgrep -f "^$BIN/relaygate-passwd$" | head -1)
 is "$(awk -F: '$1 == "0" { print $3 }' /proc/"$pid"/cgroup 2>/dev/null)" "/" "relaygate-passwd (pid ${pid:-none}) had left it for the root cgroup"
 # Meanwhile another user's POP login.
