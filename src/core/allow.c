@@ -152,13 +152,6 @@ chain_allow(const char *proto, int64_t now, struct chain_result *r)
 	if (priv_lower(NULL) < 0) {
 		/* Dropped for good before the exec all the same (priv_drop). */
 	}
-	if (rc < 0)
-		snprintf(r->log, sizeof r->log, "%s; nothing recorded for %s%s",
-		    e.msg, a.text, note);
-	else if (rc == RELAY_UNCHANGED)
-		snprintf(r->log, sizeof r->log, "%s is pinned; left as it is%s", a.text, note);
-	else
-		snprintf(r->log, sizeof r->log, "%s may relay for %lds (user %s, %s)%s",
-		    a.text, c.expiry, *user ? user : "-", proto, note);
+	chain_recorded(&a, rc, &e, c.expiry, user, proto, note, r->log, sizeof r->log);
 	r->routine = rc >= 0 && note[0] == '\0';
 }

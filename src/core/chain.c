@@ -11,6 +11,7 @@
 
 #include "core/chain.h"
 #include "core/config.h"
+#include "core/relay.h"
 
 /* Which variable holds the client's address: TCPREMOTEIP, else IP, else NULL. */
 static const char *
@@ -95,13 +96,26 @@ inet_socket(int fd)
 	return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
 }
 
-/* chain_log_syslog was called: this process's standard error is gone. */
+/* chain_log_leave_stderr let standard error go: log through syslog. */
 static int log_syslog;
 
-void
-chain_log_syslog(void)
+int
+chain_log_leave_stderr(void)
 {
-	log_syslog = 1;
+	return log_syslog = inet_socket(2);
+}
+
+void
+chain_recorded(const struct addr *a, int rc, const struct err *e, long expiry,
+    const char *user, const char *proto, const char *note, char *log, size_t size)
+{
+	if (rc < 0)
+		snprintf(log, size, "%s; nothing recorded for %s%s", e->msg, a->text, note);
+	else if (rc == RELAY_UNCHANGED)
+		snprintf(log, size, "%s is pinned; left as it is%s", a->text, note);
+	else
+		snprintf(log, size, "%s may relay for %lds (user %s, %s)%s",
+		    a->text, expiry, *user ? user : "-", proto, note);
 }
 
 void

@@ -54,10 +54,20 @@ void chain_log(const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * From now on chain_log writes through syslog(3): for a process that let
- * its standard error go because it was the client's connection (inetd).
+ * When standard error is the client's connection (inetd), chain_log writes
+ * through syslog(3) from now on, and the caller may let standard error go:
+ * 1; else 0.
  */
-void chain_log_syslog(void);
+int chain_log_leave_stderr(void);
+
+/*
+ * The log line of a login recorded for a (relay_allow gave rc, and e when
+ * it failed), for expiry seconds, user and proto; note follows it: into
+ * log, size bytes.  relaygate-allow's and relaygate-login's one wording.
+ */
+struct err;
+void chain_recorded(const struct addr *a, int rc, const struct err *e, long expiry,
+    const char *user, const char *proto, const char *note, char *log, size_t size);
 
 /*
  * The config and the client address of this connection (chain_client_addr):

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,16 +25,10 @@ static void
 let_go_of_the_connection(void)
 {
 	int null = open("/dev/null", O_RDWR);
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
 
 	/* Under inetd standard error is the connection too: log through syslog. */
-	if (getsockname(2, (struct sockaddr *)&ss, &len) == 0 &&
-	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
-		chain_log_syslog();
-		if (null >= 0)
-			dup2(null, 2);
-	}
+	if (chain_log_leave_stderr() && null >= 0)
+		dup2(null, 2);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
@@ -49,8 +42,8 @@ static void
 wait_for_login(const char *prog, int keep, const struct config *c, const struct addr *a)
 {
 	struct ticket t;
-	struct err e;
-	char user[GRANT_USER_MAX], proto[64];
+	struct err e, ae;
+	char user[GRANT_USER_MAX], proto[64], line[2048];
 	int rc;
 
 	let_go_of_the_connection();
@@ -75,15 +68,10 @@ wait_for_login(const char *prog, int keep, const struct config *c, const struct 
 	text_escape(user, sizeof user, t.user);
 	text_escape(proto, sizeof proto, t.proto);
 	rc = relay_allow(c, a, user, proto, c->expiry, (int64_t)time(NULL), &e);
-	if (ticket_answer(keep, rc >= 0, &e) < 0 && rc >= 0)
-		chain_log(prog, "%s", e.msg);
-	if (rc < 0)
-		chain_log(prog, "%s; nothing recorded for %s", e.msg, a->text);
-	else if (rc == RELAY_UNCHANGED)
-		chain_log(prog, "%s is pinned; left as it is", a->text);
-	else
-		chain_log(prog, "%s may relay for %lds (user %s, %s)", a->text, c->expiry,
-		    *user ? user : "-", proto);
+	if (ticket_answer(keep, rc >= 0, &ae) < 0 && rc >= 0)
+		chain_log(prog, "%s", ae.msg);
+	chain_recorded(a, rc, &e, c->expiry, user, proto, "", line, sizeof line);
+	chain_log(prog, "%s", line);
 	_exit(0);
 }
 

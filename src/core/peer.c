@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/chain.h"
 #include "core/peer.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -144,16 +145,15 @@ root_listens(const struct sockaddr_storage *local)
 int
 peer_accepted(int fd, struct addr *a, char *why, size_t size)
 {
-	struct sockaddr_storage local, remote;
+	struct sockaddr_storage local;
 	socklen_t len = sizeof local;
-	char ltext[INET6_ADDRSTRLEN], rtext[INET6_ADDRSTRLEN];
+	char ltext[INET6_ADDRSTRLEN];
 	int type, proto, rc;
-	unsigned lport, rport;
+	unsigned lport;
 	socklen_t olen;
 	size_t n;
 
 	memset(&local, 0, sizeof local);
-	memset(&remote, 0, sizeof remote);
 	if (getsockname(fd, (struct sockaddr *)&local, &len) < 0)
 		return errno == ENOTSOCK ? refuse(why, size, "standard input is not a socket") :
 		    refuse(why, size, "standard input: getsockname: %s", strerror(errno));
@@ -175,18 +175,13 @@ peer_accepted(int fd, struct addr *a, char *why, size_t size)
 		return refuse(why, size, "standard input's network namespace: %s", strerror(errno));
 	if (rc == 0)
 		return refuse(why, size, "standard input's connection belongs to another network namespace");
-	len = sizeof remote;
-	if (getpeername(fd, (struct sockaddr *)&remote, &len) < 0)
-		return refuse(why, size, "standard input is not connected (%s)", strerror(errno));
-	if (inet_ntop(local.ss_family, sa_parts(&local, &n, &lport), ltext, sizeof ltext) == NULL ||
-	    inet_ntop(remote.ss_family, sa_parts(&remote, &n, &rport), rtext, sizeof rtext) == NULL)
-		return refuse(why, size, "standard input's addresses: %s", strerror(errno));
+	if (inet_ntop(local.ss_family, sa_parts(&local, &n, &lport), ltext, sizeof ltext) == NULL)
+		return refuse(why, size, "standard input's address: %s", strerror(errno));
 	if ((rc = root_listens(&local)) < 0)
 		return refuse(why, size, "read the kernel's table of listeners: %s", strerror(errno));
 	if (rc == 0)
 		return refuse(why, size, "no socket of root's listens on %s port %u: not a "
 		    "connection a server here accepted", ltext, lport);
-	if (addr_parse(rtext, a, NULL) < 0)
-		return refuse(why, size, "standard input's peer %s is no client address", rtext);
-	return 1;
+	/* Connected, and its peer (an IPv4-mapped one as plain IPv4) is the client. */
+	return chain_peer(fd, a, why, size);
 }

@@ -11,38 +11,36 @@
 
 #include "core/ticket.h"
 
+/* *fd moved to the first free descriptor from min, when below it.  0, or -1 and errno. */
+static int
+move_up(int *fd, int min)
+{
+	int high;
+
+	if (*fd >= min)
+		return 0;
+	if ((high = fcntl(*fd, F_DUPFD_CLOEXEC, min)) < 0)
+		return -1;
+	close(*fd);
+	*fd = high;
+	return 0;
+}
+
 int
 ticket_pair(int *keep, int *give, struct err *e)
 {
-	int fds[2], on = 1, high;
+	int fds[2], on = 1;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
 		err_set(e, ERR_TEMP, errno, "make the login's socket pair");
 		return -1;
 	}
-	/* Out of the way of the chain's own descriptors: qmail-popup and
-	 * every checkpassword program use 3, Dovecot's 4 too. */
-	if ((high = fcntl(fds[1], F_DUPFD_CLOEXEC, TICKET_FD_MIN)) < 0) {
-		err_set(e, ERR_TEMP, errno, "move the login's socket pair");
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	close(fds[1]);
-	fds[1] = high;
-	/* And the waiting end clear of 0, 1 and 2, which the waiter reopens. */
-	if (fds[0] < 3) {
-		if ((high = fcntl(fds[0], F_DUPFD_CLOEXEC, 3)) < 0) {
-			err_set(e, ERR_TEMP, errno, "move the login's socket pair");
-			close(fds[0]);
-			close(fds[1]);
-			return -1;
-		}
-		close(fds[0]);
-		fds[0] = high;
-	}
-	/* The kernel attaches each sender's ids to what keep receives. */
-	if (setsockopt(fds[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0 ||
+	/* The chain's end out of the way of its own descriptors (qmail-popup
+	 * and every checkpassword program use 3, Dovecot's 4 too) and kept
+	 * across exec; the waiting end clear of 0, 1 and 2, which the waiter
+	 * reopens; the kernel attaches each sender's ids to what it receives. */
+	if (move_up(&fds[1], TICKET_FD_MIN) < 0 || move_up(&fds[0], 3) < 0 ||
+	    setsockopt(fds[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0 ||
 	    fcntl(fds[1], F_SETFD, 0) < 0) {
 		err_set(e, ERR_TEMP, errno, "set up the login's socket pair");
 		close(fds[0]);
